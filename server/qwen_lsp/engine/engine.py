@@ -1,0 +1,91 @@
+"""The pipeline in one place: exclude → debounce → context → dialect → stream → post-process."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from contextlib import aclosing
+
+from qwen_lsp.engine.context import build_prompt
+from qwen_lsp.engine.dialects import get_dialect
+from qwen_lsp.engine.exclude import is_excluded
+from qwen_lsp.engine.model import Completion, CompletionTask, Status
+from qwen_lsp.engine.postprocess import Cursor, clean, is_finished
+from qwen_lsp.engine.scheduler import Scheduler
+from qwen_lsp.engine.upstream import StreamStats, Upstream, UpstreamError
+from qwen_lsp.settings import Settings
+
+log = logging.getLogger(__name__)
+
+StatusListener = Callable[[Status], None]
+
+
+class Engine:
+    """Turns completion tasks into completions; one instance per server."""
+
+    def __init__(self, settings: Settings, on_status: StatusListener | None = None) -> None:
+        self._settings = settings
+        self._on_status = on_status or (lambda status: None)
+        self._scheduler = Scheduler()
+        self._upstream: Upstream | None = None
+        self._dialect = get_dialect("partial")
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    def configure(self, settings: Settings) -> None:
+        """Use new settings from the next request on (a new client if the endpoint changed)."""
+        self._settings = settings
+        self._upstream = None
+        self._on_status(Status("ready") if self.can_complete else Status("disabled"))
+
+    @property
+    def can_complete(self) -> bool:
+        return self._settings.enable and bool(self._settings.api_key)
+
+    async def complete(self, task: CompletionTask) -> Completion | None:
+        """The completion for ``task``, or None (disabled, excluded, superseded, failed)."""
+        settings = self._settings
+        if not self.can_complete or is_excluded(task.path, settings.exclude):
+            return None
+        ticket = self._scheduler.claim(task.uri)
+        try:
+            debounce = 0.0 if task.invoked else settings.debounce_ms / 1000
+            if debounce and not await ticket.wait_quiet(debounce):
+                return None
+            return await ticket.run(self._generate(task))
+        finally:
+            self._scheduler.release(task.uri, ticket)
+
+    async def _generate(self, task: CompletionTask) -> Completion | None:
+        prompt = build_prompt(task)
+        cursor = Cursor(prompt.prefix, prompt.suffix, task.language_id)
+        stats = StreamStats()
+        raw = ""
+        self._on_status(Status("busy"))
+        try:
+            async with aclosing(
+                self._client().stream(self._dialect.build(prompt), stats)
+            ) as chunks:
+                async for piece in chunks:
+                    raw += piece
+                    if is_finished(raw, cursor):
+                        break  # closing the stream stops generation and billing
+        except UpstreamError as exc:
+            log.warning("upstream error (%s): %s", exc.kind, exc.message)
+            self._on_status(Status("error", exc.kind, exc.message))
+            return None
+        except asyncio.CancelledError:
+            self._on_status(Status("ready"))
+            raise
+        self._on_status(Status("ready"))
+        if stats.finish_reason == "length" and "\n" in raw:
+            raw = raw[: raw.rfind("\n")]  # never show a half line
+        return clean(raw, cursor)
+
+    def _client(self) -> Upstream:
+        if self._upstream is None:
+            self._upstream = Upstream(self._settings)
+        return self._upstream

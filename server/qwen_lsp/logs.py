@@ -1,0 +1,35 @@
+"""Logging to stderr (stdout carries LSP), with every secret masked before it is written."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+_SECRETS: set[str] = set()
+
+
+def add_secret(secret: str | None) -> None:
+    """Mask ``secret`` in every log record from now on."""
+    if secret:
+        _SECRETS.add(secret)
+
+
+def mask(text: str) -> str:
+    for secret in _SECRETS:
+        text = text.replace(secret, "***")
+    return text
+
+
+class _MaskingFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return mask(super().format(record))
+
+
+def setup(level: str = "INFO") -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_MaskingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    # pygls logs every message body at INFO/DEBUG, which would put the user's code in the log.
+    logging.getLogger("pygls").setLevel(max(root.level, logging.WARNING))

@@ -1,0 +1,1 @@
+"""The LSP edge: pygls wiring that turns protocol messages into engine tasks and back."""

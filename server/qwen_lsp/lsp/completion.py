@@ -1,0 +1,76 @@
+"""The two completion requests: inline (ghost text) and the classic list as a fallback."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+
+from qwen_lsp.engine import Completion, CompletionTask
+from qwen_lsp.lsp.documents import lsp_range, make_task
+
+if TYPE_CHECKING:
+    from qwen_lsp.lsp.server import QwenLanguageServer
+
+ACCEPT_COMMAND = "qwen-lsp.accept"
+_WORD_BEFORE = re.compile(r"[\w$]*$")
+
+
+async def inline_completion(
+    ls: QwenLanguageServer, params: types.InlineCompletionParams
+) -> types.InlineCompletionList:
+    invoked = params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
+    task = make_task(ls.workspace, params.text_document.uri, params.position, invoked)
+    found = await _complete(ls, task)
+    if task is None or found is None:
+        return types.InlineCompletionList(items=[])
+    item = types.InlineCompletionItem(
+        insert_text=found.text,
+        range=lsp_range(ls.workspace, task.text, task.offset, task.offset + found.replace_length),
+        command=types.Command(title="Accept", command=ACCEPT_COMMAND, arguments=[len(found.text)]),
+    )
+    return types.InlineCompletionList(items=[item])
+
+
+async def list_completion(
+    ls: QwenLanguageServer, params: types.CompletionParams
+) -> types.CompletionList | None:
+    invoked = (
+        params.context is None or params.context.trigger_kind == types.CompletionTriggerKind.Invoked
+    )
+    task = make_task(ls.workspace, params.text_document.uri, params.position, invoked)
+    found = await _complete(ls, task)
+    if task is None or found is None:
+        return None
+    # Clients filter items by the word before the cursor, so the edit starts at that word.
+    word = _WORD_BEFORE.search(task.prefix[-200:])
+    typed = word.group(0) if word else ""
+    first_line = found.text.split("\n", 1)[0].strip() or found.text.strip().split("\n", 1)[0]
+    item = types.CompletionItem(
+        label=(typed + first_line)[:80],
+        kind=types.CompletionItemKind.Snippet,
+        detail="qwen-lsp",
+        documentation=types.MarkupContent(kind=types.MarkupKind.PlainText, value=found.text),
+        filter_text=typed + found.text,
+        sort_text="0",
+        insert_text_format=types.InsertTextFormat.PlainText,
+        text_edit=types.TextEdit(
+            range=lsp_range(
+                ls.workspace,
+                task.text,
+                task.offset - len(typed),
+                task.offset + found.replace_length,
+            ),
+            new_text=typed + found.text,
+        ),
+        command=types.Command(title="Accept", command=ACCEPT_COMMAND, arguments=[len(found.text)]),
+    )
+    return types.CompletionList(is_incomplete=True, items=[item])
+
+
+async def _complete(ls: QwenLanguageServer, task: CompletionTask | None) -> Completion | None:
+    if task is None:
+        return None
+    ls.warn_if_unusable()
+    return await ls.engine.complete(task)

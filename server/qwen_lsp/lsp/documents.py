@@ -1,0 +1,57 @@
+"""From an LSP text document position to an engine task, and offsets back to LSP ranges."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+from lsprotocol import types
+from pygls.workspace import TextDocument, Workspace
+
+from qwen_lsp.engine import CompletionTask
+from qwen_lsp.positions import Encoding, PositionError, to_offset, to_position
+
+_ENCODINGS: dict[str, Encoding] = {"utf-8": "utf-8", "utf-16": "utf-16", "utf-32": "utf-32"}
+
+
+def encoding_of(workspace: Workspace) -> Encoding:
+    """The negotiated position encoding (UTF-16 when the client said nothing)."""
+    value = workspace.position_encoding
+    return _ENCODINGS.get(str(getattr(value, "value", value)), "utf-16")
+
+
+def open_document(workspace: Workspace, uri: str) -> TextDocument | None:
+    """The document the client opened, or None — never a file read from disk behind its back."""
+    document: TextDocument | None = workspace.text_documents.get(unquote(uri))
+    return document
+
+
+def make_task(
+    workspace: Workspace, uri: str, position: types.Position, invoked: bool
+) -> CompletionTask | None:
+    """A task for ``position`` in an open document; None for unknown documents or positions."""
+    document = open_document(workspace, uri)
+    if document is None:
+        return None
+    text = document.source
+    try:
+        offset = to_offset(text, position.line, position.character, encoding_of(workspace))
+    except PositionError:
+        return None
+    return CompletionTask(
+        uri=uri,
+        text=text,
+        offset=offset,
+        language_id=document.language_id or "",
+        path=document.path or uri,
+        version=document.version,
+        invoked=invoked,
+    )
+
+
+def lsp_range(workspace: Workspace, text: str, start: int, end: int) -> types.Range:
+    """The LSP range between two string offsets of ``text``."""
+    encoding = encoding_of(workspace)
+    return types.Range(
+        start=types.Position(*to_position(text, start, encoding)),
+        end=types.Position(*to_position(text, end, encoding)),
+    )

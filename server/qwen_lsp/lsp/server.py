@@ -1,0 +1,107 @@
+"""The language server: capabilities, configuration and handler registration."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+
+from qwen_lsp import __version__
+from qwen_lsp.engine import Engine
+from qwen_lsp.logs import add_secret
+from qwen_lsp.lsp import completion
+from qwen_lsp.lsp.notices import Notices
+from qwen_lsp.settings import Settings
+
+log = logging.getLogger(__name__)
+
+NO_KEY_MESSAGE = (
+    "qwen-lsp has no API key, so it offers no completions. Set QWEN_LSP_API_KEY (or "
+    "DASHSCOPE_API_KEY) in the editor's environment, or the `apiKey` setting, and restart."
+)
+_SECTIONS = ("qwenLsp", "qwen-lsp", "qwen_lsp")
+
+
+class QwenLanguageServer(LanguageServer):
+    """A pygls server that owns one engine; all protocol state lives here."""
+
+    def __init__(self, base: Settings, base_errors: list[str]) -> None:
+        super().__init__(
+            "qwen-lsp", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental
+        )
+        self.base_settings = base
+        self.notices = Notices(self)
+        self.engine = Engine(base, on_status=self.notices.status)
+        self.accepted = 0
+        self._editor_values: dict[str, Any] = {}
+        self._pending_errors = list(base_errors)
+        add_secret(base.api_key)
+
+    def apply_settings(self, values: Mapping[str, Any]) -> None:
+        """Editor settings over the base (environment) settings; bad values reported once.
+
+        Each message updates the keys it names: a change that omits ``apiKey`` keeps the key the
+        editor passed at start-up.
+        """
+        self._editor_values.update(values)
+        settings, errors = self.base_settings.merged(self._editor_values)
+        add_secret(settings.api_key)
+        self.engine.configure(settings)
+        self._pending_errors.extend(errors)
+        if self._pending_errors:
+            message = "\n".join(self._pending_errors)
+            self._pending_errors.clear()
+            self.notices.show_once(f"settings:{message}", message, types.MessageType.Warning)
+
+    def warn_if_unusable(self) -> None:
+        if self.engine.settings.enable and not self.engine.settings.api_key:
+            self.notices.show_once("no-key", NO_KEY_MESSAGE, types.MessageType.Warning)
+
+
+def settings_section(value: object) -> Mapping[str, Any]:
+    """Our settings from whatever shape the editor sends (flat or under a section name)."""
+    if not isinstance(value, Mapping):
+        return {}
+    for name in _SECTIONS:
+        if isinstance(value.get(name), Mapping):
+            section: Mapping[str, Any] = value[name]
+            return section
+    return value
+
+
+def create_server(base: Settings, base_errors: list[str]) -> QwenLanguageServer:
+    """A server with every feature registered."""
+    server = QwenLanguageServer(base, base_errors)
+
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: QwenLanguageServer, params: types.InitializeParams) -> None:
+        ls.apply_settings(settings_section(params.initialization_options))
+        text_caps = params.capabilities.text_document
+        if text_caps is None or text_caps.inline_completion is None:
+            # Only editors without ghost text get the list fallback: the two would race otherwise.
+            ls.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions())(
+                completion.list_completion
+            )
+
+    @server.feature(types.INITIALIZED)
+    def initialized(ls: QwenLanguageServer, params: types.InitializedParams) -> None:
+        ls.warn_if_unusable()
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    def did_change_configuration(
+        ls: QwenLanguageServer, params: types.DidChangeConfigurationParams
+    ) -> None:
+        ls.apply_settings(settings_section(params.settings))
+
+    server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())(
+        completion.inline_completion
+    )
+
+    @server.command(completion.ACCEPT_COMMAND)
+    def accepted(ls: QwenLanguageServer, *args: Any) -> None:
+        ls.accepted += 1
+
+    return server

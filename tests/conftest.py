@@ -1,0 +1,77 @@
+"""Shared fixtures: the fake upstream and a real qwen-lsp process driven over stdio."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any
+
+import pytest
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+from tests.fake_upstream import FakeUpstream
+
+TEST_KEY = "sk-test-0123456789abcdef"
+
+StartServer = Callable[..., Awaitable[LanguageClient]]
+
+
+@pytest.fixture
+def upstream() -> Iterator[FakeUpstream]:
+    with FakeUpstream() as fake:
+        yield fake
+
+
+def capabilities(client: str) -> types.ClientCapabilities:
+    """Capabilities of a VS Code-like client (with inline completion) or Neovim 0.11 (without)."""
+    if client == "neovim":
+        return client_capabilities("neovim@v0.11.0")
+    caps = client_capabilities("visual-studio-code")
+    assert caps.text_document is not None
+    caps.text_document.inline_completion = types.InlineCompletionClientCapabilities()
+    return caps
+
+
+def server_env(**extra: str) -> dict[str, str]:
+    """A clean environment: nothing from the developer's shell leaks into the server."""
+    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "SYSTEMROOT")}
+    return {**keep, "PYTHONUNBUFFERED": "1", **extra}
+
+
+@pytest.fixture
+async def start_server(upstream: FakeUpstream) -> AsyncIterator[StartServer]:
+    """``await start_server(options=..., client="vscode")`` → an initialized LSP client."""
+    clients: list[LanguageClient] = []
+
+    async def start(
+        options: dict[str, Any] | None = None,
+        client: str = "vscode",
+        env: dict[str, str] | None = None,
+        encodings: list[types.PositionEncodingKind] | None = None,
+    ) -> LanguageClient:
+        config = ClientServerConfig(
+            server_command=[sys.executable, "-m", "qwen_lsp"],
+            server_env=server_env(**(env or {})),
+        )
+        lsp = await config.start()
+        clients.append(lsp)
+        statuses: list[Any] = []
+        lsp.statuses = statuses  # type: ignore[attr-defined]
+        lsp.feature("$/qwenLsp/status")(lambda _ls, params: statuses.append(params))
+        caps = capabilities(client)
+        if encodings is not None:
+            caps.general = types.GeneralClientCapabilities(position_encodings=encodings)
+        init: dict[str, Any] = {"apiKey": TEST_KEY, "baseUrl": upstream.base_url, "debounceMs": 0}
+        lsp.init_result = await lsp.initialize_session(  # type: ignore[attr-defined]
+            types.InitializeParams(
+                capabilities=caps,
+                initialization_options={**init, **(options or {})},
+            )
+        )
+        return lsp
+
+    yield start
+    for lsp in clients:
+        await lsp.shutdown_session()

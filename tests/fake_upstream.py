@@ -1,0 +1,243 @@
+"""A fake OpenAI-compatible provider: a real HTTP server on 127.0.0.1 that streams SSE.
+
+Tests and benchmarks script its replies (text, delays, HTTP errors, dropped streams) and read back
+what it received: every request body and header, and when the client hung up.
+
+Run it alone for trying the server by hand::
+
+    python -m tests.fake_upstream --port 8787 --text "return a + b"
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import select
+import socket
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Reply:
+    """What the fake sends for one request."""
+
+    chunks: list[str] = field(default_factory=lambda: ["pass"])
+    status: int = 200
+    error: dict[str, Any] | str | None = None  # body of a non-200 reply
+    headers: dict[str, str] = field(default_factory=dict)
+    ttft: float = 0.0  # seconds before the first chunk
+    chunk_delay: float = 0.0  # seconds between chunks
+    finish_reason: str = "stop"
+    drop_after: int | None = None  # hang up after this many chunks
+    hang: bool = False  # accept and never answer
+
+    @classmethod
+    def text(cls, text: str, size: int = 4, **options: Any) -> Reply:
+        """A reply streaming ``text`` in pieces of ``size`` characters (roughly tokens)."""
+        chunks = [text[i : i + size] for i in range(0, len(text), size)] or [""]
+        return cls(chunks=chunks, **options)
+
+
+@dataclass
+class Received:
+    """One request as the fake saw it."""
+
+    path: str
+    headers: dict[str, str]  # names in lower case
+    body: dict[str, Any]
+    started: float
+    chunks_sent: int = 0
+    disconnected_at: float | None = None  # the client closed the connection before the end
+    finished_at: float | None = None
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        return list(self.body.get("messages", []))
+
+
+Responder = Callable[[dict[str, Any]], Reply]
+
+
+class FakeUpstream:
+    """Start with ``with FakeUpstream() as fake:``; ``fake.base_url`` is the OpenAI base URL."""
+
+    def __init__(self, reply: Reply | Responder | None = None, port: int = 0) -> None:
+        self.default: Reply | Responder = reply or Reply.text("pass")
+        self.queue: deque[Reply] = deque()
+        self.requests: list[Received] = []
+        self._changed = threading.Condition()
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    def __enter__(self) -> FakeUpstream:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def script(self, *replies: Reply) -> None:
+        """Queue replies for the next requests (then ``default`` again)."""
+        self.queue.extend(replies)
+
+    def next_reply(self, body: dict[str, Any]) -> Reply:
+        if self.queue:
+            return self.queue.popleft()
+        return self.default if isinstance(self.default, Reply) else self.default(body)
+
+    def record(self, received: Received) -> None:
+        with self._changed:
+            self.requests.append(received)
+            self._changed.notify_all()
+
+    def touch(self) -> None:
+        with self._changed:
+            self._changed.notify_all()
+
+    def wait_until(self, predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
+        """Block until ``predicate()`` holds (re-checked on every request event)."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not predicate():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._changed.wait(min(left, 0.05))
+        return True
+
+
+def _handler_for(fake: FakeUpstream) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # quiet
+            pass
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("content-length", 0))
+            try:
+                body = json.loads(self.rfile.read(length) or b"{}")
+            except json.JSONDecodeError:
+                body = {}
+            headers = {name.lower(): value for name, value in self.headers.items()}
+            received = Received(self.path, headers, body, time.monotonic())
+            fake.record(received)
+            reply = fake.next_reply(body)
+            if reply.hang:
+                self._wait(received, 3600)
+            elif reply.status != 200:
+                self._error(reply)
+            else:
+                self._stream(reply, received)
+            received.finished_at = received.finished_at or time.monotonic()
+            fake.touch()
+
+        def _error(self, reply: Reply) -> None:
+            error = reply.error if reply.error is not None else {"message": "fake error"}
+            payload = (json.dumps({"error": error}) if isinstance(error, dict) else error).encode()
+            self.send_response(reply.status)
+            for name, value in {"content-type": "application/json", **reply.headers}.items():
+                self.send_header(name, value)
+            self.send_header("content-length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def _stream(self, reply: Reply, received: Received) -> None:
+            self.send_response(200)
+            self.send_header("content-type", "text/event-stream")
+            self.send_header("cache-control", "no-cache")
+            self.send_header("connection", "close")
+            self.end_headers()
+            self.close_connection = True
+            model = received.body.get("model", "fake")
+            if not self._wait(received, reply.ttft):
+                return
+            for index, piece in enumerate(reply.chunks):
+                if reply.drop_after is not None and index >= reply.drop_after:
+                    return  # hang up mid-stream
+                if index and not self._wait(received, reply.chunk_delay):
+                    return
+                if not self._send(received, _chunk(model, {"content": piece}, None)):
+                    return
+                received.chunks_sent += 1
+                fake.touch()
+            usage = {
+                "prompt_tokens": len(json.dumps(received.body.get("messages", ""))) // 4,
+                "completion_tokens": received.chunks_sent,
+                "total_tokens": 0,
+            }
+            final = _chunk(model, {}, reply.finish_reason)
+            self._send(received, final)
+            self._send(received, {**_chunk(model, {}, None), "choices": [], "usage": usage})
+            self._send_raw(received, b"data: [DONE]\n\n")
+
+        def _send(self, received: Received, event: dict[str, Any]) -> bool:
+            return self._send_raw(received, f"data: {json.dumps(event)}\n\n".encode())
+
+        def _send_raw(self, received: Received, data: bytes) -> bool:
+            try:
+                self.wfile.write(data)
+                self.wfile.flush()
+                return True
+            except OSError:
+                self._hung_up(received)
+                return False
+
+        def _wait(self, received: Received, seconds: float) -> bool:
+            """Sleep, but notice at once when the client closes the connection."""
+            deadline = time.monotonic() + seconds
+            sock: socket.socket = self.connection
+            while (left := deadline - time.monotonic()) > 0:
+                readable, _, _ = select.select([sock], [], [], min(left, 0.05))
+                if readable:
+                    try:
+                        closed = sock.recv(1, socket.MSG_PEEK) == b""
+                    except OSError:
+                        closed = True
+                    if closed:
+                        self._hung_up(received)
+                        return False
+            return True
+
+        def _hung_up(self, received: Received) -> None:
+            if received.disconnected_at is None:
+                received.disconnected_at = time.monotonic()
+            fake.touch()
+
+    return Handler
+
+
+def _chunk(model: str, delta: dict[str, Any], finish: str | None) -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--port", type=int, default=8787)
+    parser.add_argument("--text", default="pass")
+    args = parser.parse_args()
+    with FakeUpstream(Reply.text(args.text), port=args.port) as fake:
+        print(f"fake upstream at {fake.base_url}", flush=True)
+        threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()

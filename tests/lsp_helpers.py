@@ -1,0 +1,67 @@
+"""Small helpers for talking to the server the way an editor does."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+from qwen_lsp.positions import Encoding, to_offset
+
+CURSOR = "║"
+
+
+def split_cursor(marked: str) -> tuple[str, int]:
+    """Text without the ``║`` marker, and the marker's offset."""
+    offset = marked.index(CURSOR)
+    return marked.replace(CURSOR, "", 1), offset
+
+
+def position_of(text: str, offset: int, encoding: Encoding = "utf-16") -> types.Position:
+    from qwen_lsp.positions import to_position
+
+    return types.Position(*to_position(text, offset, encoding))
+
+
+def open_document(
+    lsp: LanguageClient, uri: str, text: str, language: str = "python", version: int = 1
+) -> None:
+    lsp.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id=language, version=version, text=text
+            )
+        )
+    )
+
+
+async def inline(
+    lsp: LanguageClient,
+    uri: str,
+    position: types.Position,
+    trigger: types.InlineCompletionTriggerKind = types.InlineCompletionTriggerKind.Invoked,
+) -> list[types.InlineCompletionItem]:
+    result = await lsp.text_document_inline_completion_async(
+        types.InlineCompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=position,
+            context=types.InlineCompletionContext(trigger_kind=trigger),
+        )
+    )
+    if result is None:
+        return []
+    return list(result.items if isinstance(result, types.InlineCompletionList) else result)
+
+
+def apply_edit(
+    text: str, edit_range: types.Range, new_text: str, encoding: Encoding = "utf-16"
+) -> str:
+    """The document after an editor applies ``new_text`` over ``edit_range``."""
+    start = to_offset(text, edit_range.start.line, edit_range.start.character, encoding)
+    end = to_offset(text, edit_range.end.line, edit_range.end.character, encoding)
+    return text[:start] + new_text + text[end:]
+
+
+def accept(text: str, item: types.InlineCompletionItem, encoding: Encoding = "utf-16") -> str:
+    assert item.range is not None
+    insert = item.insert_text if isinstance(item.insert_text, str) else item.insert_text.value
+    return apply_edit(text, item.range, insert, encoding)
