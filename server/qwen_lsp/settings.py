@@ -29,6 +29,9 @@ class Settings:
     timeout_ms: int = 8000
     enable: bool = True
     exclude: tuple[str, ...] = ()
+    prefix_tokens: int = 3000  # estimated tokens of code before the cursor
+    suffix_tokens: int = 1000  # ... after the cursor
+    context_tokens: int = 1500  # ... from other files (0: none)
 
     def merged(self, values: Mapping[str, Any]) -> tuple[Settings, list[str]]:
         """Apply camelCase ``values``; return the new settings and one message per bad value."""
@@ -137,4 +140,7 @@ _PARSERS: dict[str, Callable[[object], Any]] = {
     "timeout_ms": _number(int, 100, 120_000),
     "enable": _flag,
     "exclude": _globs,
+    "prefix_tokens": _number(int, 16, 200_000),
+    "suffix_tokens": _number(int, 0, 100_000),
+    "context_tokens": _number(int, 0, 100_000),
 }

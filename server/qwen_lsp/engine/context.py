@@ -1,19 +1,22 @@
-"""What we send: the prefix and suffix around the cursor, clipped to a budget.
+"""What we send: the prefix and suffix around the cursor, clipped to token budgets.
 
-Clip points sit on line boundaries and move in whole chunks, so while the user types the prompt
-keeps an identical start from one request to the next — providers cache that start and bill it at
-a fraction of the input price.
+Budgets are in estimated tokens (:mod:`qwen_lsp.engine.tokens`). Clip points sit on line
+boundaries, and the prefix's start moves in whole chunks, so while the user types the prompt keeps
+an identical start from one request to the next — providers cache that start and bill it at a
+fraction of the input price. The suffix is measured from the cursor, so typing (which only moves
+the cursor) leaves it unchanged.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from qwen_lsp.engine.model import CompletionTask
+from qwen_lsp.engine.indentation import indent_style
+from qwen_lsp.engine.model import CompletionTask, IndentStyle, Snippet
+from qwen_lsp.engine.tokens import chars_within
+from qwen_lsp.settings import Settings
 
-PREFIX_BUDGET_CHARS = 12_000
-SUFFIX_BUDGET_CHARS = 4_000
-CHUNK_CHARS = 2_000
+MAX_CHUNK_CHARS = 2000
 
 
 @dataclass(frozen=True)
@@ -24,28 +27,51 @@ class Prompt:
     suffix: str
     path: str
     language_id: str
+    snippets: tuple[Snippet, ...] = ()  # other files' code, in a stable order
+    indent: IndentStyle | None = None
 
 
 def build_prompt(
     task: CompletionTask,
-    prefix_budget: int = PREFIX_BUDGET_CHARS,
-    suffix_budget: int = SUFFIX_BUDGET_CHARS,
+    prefix_tokens: int = Settings.prefix_tokens,
+    suffix_tokens: int = Settings.suffix_tokens,
+    snippets: tuple[Snippet, ...] = (),
 ) -> Prompt:
     """Clip the document around the cursor into a :class:`Prompt`."""
-    start = stable_prefix_start(task.text, task.offset, prefix_budget)
-    suffix = task.text[task.offset : task.offset + suffix_budget]
-    if task.offset + suffix_budget < len(task.text):
-        # The suffix starts at the cursor, so cutting it at a line end relative to the cursor
-        # keeps it identical while the user types on the current line.
-        cut = suffix.rfind("\n")
-        suffix = suffix[: cut + 1] if cut > 0 else suffix
-    return Prompt(task.text[start : task.offset], suffix, task.path, task.language_id)
+    text, offset = task.text, task.offset
+    start = stable_prefix_start(text, offset, prefix_tokens)
+    return Prompt(
+        prefix=text[start:offset],
+        suffix=text[offset : suffix_end(text, offset, suffix_tokens)],
+        path=task.path,
+        language_id=task.language_id,
+        snippets=snippets,
+        indent=indent_style(text, task.indent),
+    )
 
 
-def stable_prefix_start(text: str, offset: int, budget: int, chunk: int = CHUNK_CHARS) -> int:
-    """Start of the prefix: a line start at or after a chunk-aligned point ``budget`` back."""
-    if offset <= budget:
+def stable_prefix_start(text: str, offset: int, budget: int) -> int:
+    """Start of the prefix: a line start at or after a chunk-aligned point ``budget`` tokens back.
+
+    The earliest start that fits the budget creeps forward as the user types; rounding it up to a
+    chunk boundary (a quarter of the budget, at most :data:`MAX_CHUNK_CHARS`) makes the start
+    jump rarely, in whole chunks, instead of sliding on every keystroke.
+    """
+    earliest = offset - chars_within(text, 0, offset, budget, from_end=True)
+    if earliest == 0:
         return 0
-    aligned = -(-(offset - budget) // chunk) * chunk  # round up to a chunk boundary
+    chunk = max(1, min(MAX_CHUNK_CHARS, budget))  # ~budget/4 tokens' worth of characters
+    aligned = -(-earliest // chunk) * chunk
+    if aligned >= offset:
+        return earliest
     newline = text.find("\n", aligned, offset)
     return aligned if newline < 0 else newline + 1
+
+
+def suffix_end(text: str, offset: int, budget: int) -> int:
+    """End of the suffix: the last line end that fits ``budget`` tokens after the cursor."""
+    end = offset + chars_within(text, offset, len(text), budget, from_end=False)
+    if end >= len(text):
+        return len(text)
+    cut = text.rfind("\n", offset, end)
+    return cut + 1 if cut >= offset else end

@@ -60,7 +60,7 @@ class Engine:
             self._scheduler.release(task.uri, ticket)
 
     async def _generate(self, task: CompletionTask) -> Completion | None:
-        prompt = build_prompt(task)
+        prompt = build_prompt(task, self._settings.prefix_tokens, self._settings.suffix_tokens)
         cursor = Cursor(prompt.prefix, prompt.suffix, task.language_id)
         stats = StreamStats()
         raw = ""

@@ -6,6 +6,26 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
+class IndentStyle:
+    """One indentation level: a tab, or ``width`` spaces."""
+
+    use_tabs: bool
+    width: int = 4
+
+    def describe(self) -> str:
+        return "tabs" if self.use_tabs else f"{self.width} spaces"
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """Code from another file that the model may need: a definition, an edit, a similar chunk."""
+
+    path: str
+    text: str
+    kind: str  # "import", "edit" or "similar": why it was chosen
+
+
+@dataclass(frozen=True)
 class CompletionTask:
     """One request for a completion at a cursor, in plain string offsets."""
 
@@ -16,6 +36,7 @@ class CompletionTask:
     path: str = ""
     version: int | None = None
     invoked: bool = False  # explicitly asked for: no debounce
+    indent: IndentStyle | None = None  # the editor's formatting options, when it sent them
 
     @property
     def prefix(self) -> str:

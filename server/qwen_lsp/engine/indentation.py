@@ -1,0 +1,42 @@
+"""The file's indentation style: what the editor says, else what the file itself shows."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from qwen_lsp.engine.model import IndentStyle
+
+_SAMPLE_LINES = 2000  # enough to decide; bounded so a huge file costs nothing per keystroke
+
+
+def indent_style(text: str, given: IndentStyle | None = None) -> IndentStyle | None:
+    """``given`` (the editor's formatting options) if any, else the style detected in ``text``."""
+    return given if given is not None else detect_indent(text)
+
+
+def detect_indent(text: str) -> IndentStyle | None:
+    """Tabs or N spaces, from how indentation grows between lines; None if the file has none."""
+    tabs = spaces = 0
+    steps: Counter[int] = Counter()
+    previous = 0
+    for line in text.split("\n", _SAMPLE_LINES)[:_SAMPLE_LINES]:
+        if not line.strip():
+            continue
+        body = line.lstrip(" \t")
+        lead = line[: len(line) - len(body)]
+        if lead.startswith("\t"):
+            tabs += 1
+            previous = 0
+            continue
+        if lead:
+            spaces += 1
+            if len(lead) > previous:
+                steps[len(lead) - previous] += 1
+        previous = len(lead)
+    if tabs == spaces == 0:
+        return None
+    if tabs > spaces:
+        return IndentStyle(use_tabs=True)
+    # Alignment lines (continuations, docstrings) add odd steps; the most common step wins.
+    width = max(steps.items(), key=lambda item: (item[1], -item[0]))[0] if steps else 4
+    return IndentStyle(use_tabs=False, width=width if 1 < width <= 8 else 4)
