@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
@@ -37,7 +38,10 @@ def capabilities(client: str) -> types.ClientCapabilities:
 def server_env(**extra: str) -> dict[str, str]:
     """A clean environment: nothing from the developer's shell leaks into the server."""
     keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "SYSTEMROOT")}
-    return {**keep, "PYTHONUNBUFFERED": "1", **extra}
+    # Nor the developer's own ~/.config/qwen-lsp/config.toml.
+    nowhere = os.path.join(tempfile.gettempdir(), "qwen-lsp-tests-no-config")
+    isolated = {"XDG_CONFIG_HOME": nowhere, "APPDATA": nowhere}
+    return {**keep, "PYTHONUNBUFFERED": "1", **isolated, **extra}
 
 
 @pytest.fixture

@@ -4,23 +4,28 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from qwen_lsp import __version__, logs
-from qwen_lsp.settings import Settings, from_env
+from qwen_lsp import __version__, config, logs
+from qwen_lsp.providers import DIALECTS, PRESETS
+from qwen_lsp.settings import Settings
 
-ENVIRONMENT_HELP = """\
+ENVIRONMENT_HELP = f"""\
 environment:
-  QWEN_LSP_API_KEY      API key (falls back to DASHSCOPE_API_KEY)
-  QWEN_LSP_BASE_URL     OpenAI-compatible endpoint (default: DashScope compatible mode)
-  QWEN_LSP_MODEL        model (default: qwen3-coder-flash)
+  QWEN_LSP_PROVIDER     {", ".join(PRESETS)} (default: dashscope)
+  QWEN_LSP_DIALECT      {", ".join(DIALECTS)} (default: the provider's)
+  QWEN_LSP_API_KEY      API key (falls back to the provider's own variable, e.g. DASHSCOPE_API_KEY)
+  QWEN_LSP_BASE_URL     OpenAI-compatible endpoint (default: the provider's)
+  QWEN_LSP_MODEL        model (default: the provider's, qwen3-coder-flash on DashScope)
   QWEN_LSP_DEBOUNCE_MS  wait after a keystroke before asking the model (default: 120)
-  QWEN_LSP_MAX_TOKENS, QWEN_LSP_TEMPERATURE, QWEN_LSP_TIMEOUT_MS, QWEN_LSP_ENABLE,
-  QWEN_LSP_EXCLUDE (comma-separated globs), QWEN_LSP_LOG_LEVEL
-Editor settings (initializationOptions, didChangeConfiguration) override these.
+  QWEN_LSP_THINKING_OFF, QWEN_LSP_MAX_TOKENS, QWEN_LSP_TEMPERATURE, QWEN_LSP_TIMEOUT_MS,
+  QWEN_LSP_ENABLE, QWEN_LSP_EXCLUDE (comma-separated globs), QWEN_LSP_LOG_LEVEL
+files: ~/.config/qwen-lsp/config.toml (per user), .qwen-lsp.toml (per project)
+precedence: defaults < provider preset < user file < project file < environment < editor
 """
 
 
@@ -28,8 +33,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     logs.setup(args.log_level)
-    settings, errors = from_env(os.environ)
-    logs.add_secret(settings.api_key)
+    project_dir = Path(args.spot.rsplit(":", 2)[0]).parent if args.command == "complete" else None
+    settings, errors, files = config.load(os.environ, (project_dir or Path.cwd()).absolute())
+    for key in (settings.api_key, *settings.provider_keys.values()):
+        logs.add_secret(key)
+    if args.command == "doctor":
+        return _doctor(settings, files, errors, args.settings)
     for error in errors:
         print(error, file=sys.stderr)
     if args.command == "complete":
@@ -60,7 +69,30 @@ def _parser() -> argparse.ArgumentParser:
         "complete", help="print the completion at FILE:LINE:COL (1-based) and exit"
     )
     complete.add_argument("spot", metavar="FILE:LINE:COL")
+    doctor = commands.add_parser(
+        "doctor", help="show the effective configuration, try one tiny completion, give a verdict"
+    )
+    doctor.add_argument(
+        "--settings", metavar="JSON", default="{}", help="editor settings to apply on top"
+    )
     return parser
+
+
+def _doctor(
+    settings: Settings, files: list[config.ConfigFile], warnings: list[str], editor_json: str
+) -> int:
+    from qwen_lsp import doctor
+
+    try:
+        editor = json.loads(editor_json)
+        if not isinstance(editor, dict):
+            raise ValueError("expected a JSON object")
+    except ValueError as exc:
+        print(f"qwen-lsp doctor: --settings: {exc}", file=sys.stderr)
+        return 2
+    settings, errors = settings.merged(editor)
+    logs.add_secret(settings.api_key)
+    return asyncio.run(doctor.run(settings, files, warnings + errors, sys.stdout))
 
 
 async def _complete(settings: Settings, spot: str) -> int:
@@ -74,7 +106,7 @@ async def _complete(settings: Settings, spot: str) -> int:
     except (ValueError, OSError, PositionError) as exc:
         print(f"qwen-lsp complete: {exc}", file=sys.stderr)
         return 2
-    if not settings.api_key:
+    if not settings.has_credentials:
         print("qwen-lsp complete: no API key; set QWEN_LSP_API_KEY", file=sys.stderr)
         return 2
     failures: list[str] = []

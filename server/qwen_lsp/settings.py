@@ -1,19 +1,27 @@
-"""One typed settings object, read from the environment and from editor settings.
+"""One typed settings object, merged layer by layer and remembering where each value came from.
 
-Editor settings (``initializationOptions`` / ``didChangeConfiguration``) use camelCase keys and
-override the environment. Unknown keys are ignored; an invalid value is reported and the field
-keeps its previous value, so one typo never disables completion.
+Layers (lowest first): defaults, the provider preset, the user file, the project file, the
+environment, editor settings (``initializationOptions`` / ``didChangeConfiguration``, camelCase
+keys). Unknown keys are ignored; an invalid value is reported and the field keeps its previous
+value, so one typo never disables completion. A preset only fills fields no layer set explicitly.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-DEFAULT_BASE_URL = "https://dashscope.aliyuncs.com/compatible-mode/v1"
-DEFAULT_MODEL = "qwen3-coder-flash"
+from qwen_lsp.providers import DEFAULT_PROVIDER, DIALECTS, KEY_ENVS, PRESETS, THINKING_OFF
+
+_DEFAULT = PRESETS[DEFAULT_PROVIDER]
+DEFAULT_BASE_URL = _DEFAULT.base_url
+DEFAULT_MODEL = _DEFAULT.model
+DEFAULT = "default"
+ENV = "env"
+# Fields a provider preset fills while no layer has set them explicitly.
+PRESET_FIELDS = ("base_url", "dialect", "model", "thinking_off")
 
 
 @dataclass(frozen=True)
@@ -21,6 +29,9 @@ class Settings:
     """Everything the engine needs to know; immutable, replaced as a whole on change."""
 
     api_key: str | None = field(default=None, repr=False)
+    provider: str = DEFAULT_PROVIDER
+    dialect: str = _DEFAULT.dialect
+    thinking_off: str = _DEFAULT.thinking_off
     base_url: str = DEFAULT_BASE_URL
     model: str = DEFAULT_MODEL
     debounce_ms: int = 120
@@ -32,34 +43,75 @@ class Settings:
     prefix_tokens: int = 3000  # estimated tokens of code before the cursor
     suffix_tokens: int = 1000  # ... after the cursor
     context_tokens: int = 1500  # ... from other files (0: none)
+    # field name → where its value came from ("default", "preset ark", "env QWEN_LSP_MODEL", …)
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    # the providers' usual key variables found in the environment, for the key fallback
+    provider_keys: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
-    def merged(self, values: Mapping[str, Any]) -> tuple[Settings, list[str]]:
-        """Apply camelCase ``values``; return the new settings and one message per bad value."""
+    def source(self, name: str) -> str:
+        """Where the value of field ``name`` came from."""
+        return self.sources.get(name, DEFAULT)
+
+    @property
+    def has_credentials(self) -> bool:
+        """A key is set, or the provider is a local server that needs none."""
+        return bool(self.api_key) or not PRESETS[self.provider].needs_key
+
+    def merged(
+        self, values: Mapping[str, Any], source: str = "editor"
+    ) -> tuple[Settings, list[str]]:
+        """Apply camelCase ``values`` from ``source``; new settings and a message per bad value."""
         changes: dict[str, Any] = {}
         errors: list[str] = []
-        for f in dataclasses.fields(self):
-            key = _camel(f.name)
-            if key not in values or values[key] is None:
+        where = "" if source == "editor" else f" ({source})"
+        for name, parse in _PARSERS.items():
+            key = camel(name)
+            if values.get(key) is None:
                 continue
             try:
-                changes[f.name] = _PARSERS[f.name](values[key])
+                changes[name] = parse(values[key])
             except (TypeError, ValueError) as exc:
                 errors.append(
-                    f"qwen-lsp: invalid setting {key}: {exc}; keeping {_shown(self, f.name)}"
+                    f"qwen-lsp: invalid setting {key}{where}: {exc}; keeping {_shown(self, name)}"
                 )
-        return dataclasses.replace(self, **changes), errors
+        base = self._with_preset(changes.get("provider", self.provider))
+        sources = {**base.sources, **{name: _label(source, name) for name in changes}}
+        merged = dataclasses.replace(base, **changes, sources=sources)
+        return merged._with_provider_key(), errors
+
+    def _with_preset(self, provider: str) -> Settings:
+        if provider == self.provider:
+            return self
+        preset = PRESETS[provider]
+        implicit = [n for n in PRESET_FIELDS if _is_implicit(self.source(n))]
+        changes = {name: getattr(preset, name) for name in implicit}
+        sources = {**self.sources, **dict.fromkeys(implicit, f"preset {provider}")}
+        return dataclasses.replace(self, **changes, sources=sources)
+
+    def _with_provider_key(self) -> Settings:
+        """Without an explicit key, the key from the provider's usual environment variable."""
+        if not _is_implicit(self.source("api_key")):
+            return self
+        name = PRESETS[self.provider].key_env
+        key = self.provider_keys.get(name) if name else None
+        label = f"{ENV} {name}" if key else DEFAULT
+        return dataclasses.replace(self, api_key=key, sources={**self.sources, "api_key": label})
 
 
-def from_env(env: Mapping[str, str]) -> tuple[Settings, list[str]]:
-    """Settings from ``QWEN_LSP_*`` variables (the key also from ``DASHSCOPE_API_KEY``)."""
+def from_env(env: Mapping[str, str], base: Settings | None = None) -> tuple[Settings, list[str]]:
+    """``base`` with ``QWEN_LSP_*`` variables applied (the key also from e.g. ``ARK_API_KEY``)."""
     values: dict[str, Any] = {}
-    for f in dataclasses.fields(Settings):
-        raw = env.get(env_name(f.name))
+    for name in _PARSERS:
+        raw = env.get(env_name(name))
         if raw is not None and raw != "":
-            values[_camel(f.name)] = raw
-    if "apiKey" not in values and env.get("DASHSCOPE_API_KEY"):
-        values["apiKey"] = env["DASHSCOPE_API_KEY"]
-    return Settings().merged(values)
+            values[camel(name)] = raw
+    keys = {name: env[name] for name in KEY_ENVS if env.get(name)}
+    return dataclasses.replace(base or Settings(), provider_keys=keys).merged(values, ENV)
+
+
+def setting_fields() -> dict[str, str]:
+    """Every setting's camelCase name → its field name, in table order."""
+    return {camel(name): name for name in _PARSERS}
 
 
 def env_name(field_name: str) -> str:
@@ -67,7 +119,18 @@ def env_name(field_name: str) -> str:
     return "QWEN_LSP_" + field_name.upper()
 
 
-def _camel(name: str) -> str:
+def _label(source: str, name: str) -> str:
+    return f"{ENV} {env_name(name)}" if source == ENV else source
+
+
+def _is_implicit(source: str) -> bool:
+    """Set by a default, a preset or a provider key fallback rather than by the user."""
+    kind, _, rest = source.partition(" ")
+    return kind in (DEFAULT, "preset") or (kind == ENV and rest in KEY_ENVS)
+
+
+def camel(name: str) -> str:
+    """``debounce_ms`` → ``debounceMs``."""
     head, *rest = name.split("_")
     return head + "".join(part.capitalize() for part in rest)
 
@@ -130,8 +193,21 @@ def _key(value: object) -> str | None:
     return _text(value) or None
 
 
+def _choice(names: Collection[str]) -> Callable[[object], str]:
+    def parse(value: object) -> str:
+        text = _text(value)
+        if text not in names:
+            raise ValueError(f"{text!r} is not one of {', '.join(names)}")
+        return text
+
+    return parse
+
+
 _PARSERS: dict[str, Callable[[object], Any]] = {
     "api_key": _key,
+    "provider": _choice(list(PRESETS)),
+    "dialect": _choice(DIALECTS),
+    "thinking_off": _choice(list(THINKING_OFF)),
     "base_url": _url,
     "model": lambda v: _text(v) or DEFAULT_MODEL,
     "debounce_ms": _number(int, 0, 5000),

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from contextlib import aclosing
 
 from qwen_lsp.engine.context import build_prompt
-from qwen_lsp.engine.dialects import get_dialect
+from qwen_lsp.engine.dialects import dialect_for
 from qwen_lsp.engine.exclude import is_excluded
 from qwen_lsp.engine.model import Completion, CompletionTask, Status
 from qwen_lsp.engine.postprocess import Cursor, clean, is_finished
@@ -29,7 +29,6 @@ class Engine:
         self._on_status = on_status or (lambda status: None)
         self._scheduler = Scheduler()
         self._upstream: Upstream | None = None
-        self._dialect = get_dialect("partial")
 
     @property
     def settings(self) -> Settings:
@@ -43,7 +42,7 @@ class Engine:
 
     @property
     def can_complete(self) -> bool:
-        return self._settings.enable and bool(self._settings.api_key)
+        return self._settings.enable and self._settings.has_credentials
 
     async def complete(self, task: CompletionTask) -> Completion | None:
         """The completion for ``task``, or None (disabled, excluded, superseded, failed)."""
@@ -67,7 +66,7 @@ class Engine:
         self._on_status(Status("busy"))
         try:
             async with aclosing(
-                self._client().stream(self._dialect.build(prompt), stats)
+                self._client().stream(dialect_for(self._settings).build(prompt), stats)
             ) as chunks:
                 async for piece in chunks:
                     raw += piece

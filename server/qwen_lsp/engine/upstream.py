@@ -1,31 +1,30 @@
-"""The one HTTP client: a streaming chat completion through the openai SDK.
+"""The one HTTP client: a streaming chat completion or fill-in-the-middle request.
 
 The SDK's defaults (600 s timeout, two silent retries) suit batch jobs, not keystrokes: we use a
 short timeout and no retries, and close the stream the moment its output stops being useful so the
-provider stops generating — and billing.
+provider stops generating — and billing. Chat requests go through the SDK's typed call; FIM
+requests through the same client's generic ``post`` (one connection pool either way), read as
+SSE or newline-delimited JSON, whichever the server speaks.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+import json
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from contextlib import aclosing
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
+from urllib.parse import urlsplit
 
+import httpx2
 import openai
 from openai.types.chat import ChatCompletionMessageParam
 
-from qwen_lsp.engine.dialects import ChatRequest
+from qwen_lsp.engine.dialects import ChatRequest, CompletionRequest, Request
+from qwen_lsp.engine.errors import UpstreamError, failure_of, from_response, from_transport
 from qwen_lsp.settings import Settings
 
-
-class UpstreamError(Exception):
-    """A failed upstream call, sorted into a kind the user can act on."""
-
-    def __init__(self, kind: str, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
-        self.retry_after = retry_after
+__all__ = ["StreamStats", "Upstream", "UpstreamError", "translate"]
 
 
 @dataclass
@@ -35,6 +34,7 @@ class StreamStats:
     finish_reason: str | None = None
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    echoed: bool = False  # the reply began by repeating the prefix (and that was dropped)
 
 
 class Upstream:
@@ -44,14 +44,23 @@ class Upstream:
         self._settings = settings
         timeout = settings.timeout_ms / 1000
         self._client = openai.AsyncOpenAI(
-            api_key=settings.api_key or "missing",
+            api_key=settings.api_key or "none",  # local servers take no key; the SDK wants one
             base_url=settings.base_url,
             timeout=openai.Timeout(timeout, connect=min(timeout, 3.0)),
             max_retries=0,
         )
 
-    async def stream(self, request: ChatRequest, stats: StreamStats) -> AsyncGenerator[str, None]:
-        """Yield the reply text as it arrives; closing the generator closes the HTTP stream."""
+    async def stream(self, request: Request, stats: StreamStats) -> AsyncGenerator[str, None]:
+        """Yield the continuation as it arrives; closing the generator closes the HTTP stream."""
+        if isinstance(request, ChatRequest):
+            source = without_echo(self._chat(request, stats), request.echo, stats)
+        else:
+            source = self._completion(request, stats)
+        async with aclosing(source) as pieces:
+            async for piece in pieces:
+                yield piece
+
+    async def _chat(self, request: ChatRequest, stats: StreamStats) -> AsyncGenerator[str, None]:
         settings = self._settings
         try:
             response = await self._client.chat.completions.create(
@@ -64,7 +73,7 @@ class Upstream:
                 extra_body=request.extra_body or None,
             )
         except openai.APIError as exc:
-            raise translate(exc, settings.api_key) from None
+            raise translate(exc, settings) from None
         try:
             async for chunk in response:
                 if chunk.usage is not None:
@@ -76,42 +85,98 @@ class Upstream:
                     if choice.delta.content:
                         yield choice.delta.content
         except openai.APIError as exc:
-            raise translate(exc, settings.api_key) from None
+            raise translate(exc, settings, mid_stream=True) from None
         finally:
             await response.close()
+
+    async def _completion(
+        self, request: CompletionRequest, stats: StreamStats
+    ) -> AsyncGenerator[str, None]:
+        settings = self._settings
+        endpoint = request.endpoint
+        body = {**endpoint.body(request.prompt, settings), **request.extra_body}
+        try:
+            response = await self._client.post(
+                endpoint_url(settings.base_url, endpoint.path),
+                cast_to=httpx2.Response,
+                body=body,
+                stream=True,
+            )
+        except openai.APIError as exc:
+            raise translate(exc, settings) from None
+        try:
+            async for event in _events(response.aiter_lines()):
+                if isinstance(event.get("error"), (Mapping, str)):
+                    raise from_response(failure_of(0, event, {}), settings)
+                stats.finish_reason = endpoint.finish(event) or stats.finish_reason
+                if text := endpoint.text(event):
+                    stats.completion_tokens += 1
+                    yield text
+        except httpx2.HTTPError as exc:
+            raise from_transport(exc, settings, mid_stream=True) from None
+        finally:
+            await response.aclose()
 
     async def aclose(self) -> None:
         await self._client.close()
 
 
-def translate(exc: openai.APIError, api_key: str | None) -> UpstreamError:
+def endpoint_url(base_url: str, path: str) -> str:
+    """``path`` under the base URL, or under the server's root when it starts with ``/``."""
+    if path.startswith("/"):
+        parts = urlsplit(base_url)
+        return f"{parts.scheme}://{parts.netloc}{path}"
+    return f"{base_url.rstrip('/')}/{path}"
+
+
+async def without_echo(
+    pieces: AsyncGenerator[str, None], echo: str, stats: StreamStats
+) -> AsyncGenerator[str, None]:
+    """``pieces`` minus a leading repetition of ``echo`` (held back until it is decided)."""
+    async with aclosing(pieces):
+        held = ""
+        async for piece in pieces:
+            if not echo:
+                yield piece
+                continue
+            held += piece
+            if echo.startswith(held):
+                continue  # still possibly the echo
+            if held.startswith(echo):
+                stats.echoed = True
+                held = held[len(echo) :]
+            echo = ""
+            if held:
+                yield held
+        if echo and held == echo:
+            stats.echoed = True
+        elif echo and held:
+            yield held  # the reply ended inside what looked like the echo: it was not one
+
+
+async def _events(lines: AsyncIterator[str]) -> AsyncIterator[Mapping[str, Any]]:
+    """JSON objects from SSE ``data:`` lines or from newline-delimited JSON (Ollama)."""
+    async for raw in lines:
+        line = raw.strip()
+        if line.startswith("data:"):
+            line = line[5:].strip()
+        elif not line.startswith("{"):
+            continue  # blank separators, comments, "event:" lines
+        if line == "[DONE]":
+            return
+        try:
+            event = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(event, Mapping):
+            yield event
+
+
+def translate(exc: openai.APIError, settings: Settings, mid_stream: bool = False) -> UpstreamError:
     """An UpstreamError with a kind and a message that never contains the key."""
-    if isinstance(exc, openai.APITimeoutError):
-        return UpstreamError("timeout", "the model did not answer in time")
-    if isinstance(exc, openai.APIConnectionError):
-        return UpstreamError("offline", "cannot reach the provider")
-    status = getattr(exc, "status_code", None)
-    detail = redact(str(getattr(exc, "message", exc)), api_key)
-    if status in (401, 403):
-        return UpstreamError("auth", f"the provider rejected the API key ({status}): {detail}")
-    if status == 429:
-        return UpstreamError("rate_limited", f"rate limited: {detail}", _retry_after(exc))
-    if status == 404:
-        return UpstreamError("not_found", f"unknown model or endpoint: {detail}")
-    if status is not None and status >= 500:
-        return UpstreamError("server", f"the provider failed ({status}): {detail}")
-    return UpstreamError("bad_request", f"the provider refused the request ({status}): {detail}")
-
-
-def redact(text: str, secret: str | None) -> str:
-    """``text`` with every occurrence of ``secret`` masked."""
-    return text.replace(secret, "***") if secret else text
-
-
-def _retry_after(exc: openai.APIError) -> float | None:
-    response = getattr(exc, "response", None)
-    value = response.headers.get("retry-after") if response is not None else None
-    try:
-        return float(value) if value else None
-    except ValueError:
-        return None
+    if isinstance(exc, openai.APIStatusError):
+        failure = failure_of(exc.status_code, exc.body, exc.response.headers)
+        return from_response(failure, settings)
+    if exc.body is not None and not isinstance(exc, openai.APIConnectionError):
+        return from_response(failure_of(0, exc.body, {}), settings)  # an error event mid-stream
+    return from_transport(exc, settings, mid_stream)

@@ -57,7 +57,7 @@ class QwenLanguageServer(LanguageServer):
             self.notices.show_once(f"settings:{message}", message, types.MessageType.Warning)
 
     def warn_if_unusable(self) -> None:
-        if self.engine.settings.enable and not self.engine.settings.api_key:
+        if self.engine.settings.enable and not self.engine.settings.has_credentials:
             self.notices.show_once("no-key", NO_KEY_MESSAGE, types.MessageType.Warning)
 
 

@@ -1,15 +1,20 @@
-"""How each provider spells "continue this assistant prefix".
+"""How each provider spells "continue this prefix": one small module per dialect.
 
-A dialect turns a :class:`~qwen_lsp.engine.context.Prompt` into the fields of one chat request;
-provider quirks live here and nowhere else.
+A dialect turns a :class:`~qwen_lsp.engine.context.Prompt` into one request: a chat request whose
+last assistant message holds the code before the cursor, or a fill-in-the-middle request for a
+completions endpoint. Provider quirks live here and nowhere else.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from qwen_lsp.engine.context import Prompt
+from qwen_lsp.engine.instructions import SYSTEM_RULES, user_message
+from qwen_lsp.providers import PRESETS, THINKING_OFF
+from qwen_lsp.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -18,6 +23,32 @@ class ChatRequest:
 
     messages: list[dict[str, Any]]
     extra_body: dict[str, Any] = field(default_factory=dict)
+    echo: str = ""  # text the provider repeats at the start of its reply, to be dropped
+
+
+@dataclass(frozen=True)
+class FimEndpoint:
+    """One server's fill-in-the-middle endpoint: where it is, what it reads, what it streams.
+
+    ``path`` is relative to the base URL, or to the server's root when it starts with ``/``.
+    """
+
+    path: str
+    body: Callable[[Prompt, Settings], dict[str, Any]]
+    text: Callable[[Mapping[str, Any]], str]
+    finish: Callable[[Mapping[str, Any]], str | None]
+
+
+@dataclass(frozen=True)
+class CompletionRequest:
+    """A fill-in-the-middle request: the prompt and the endpoint that understands it."""
+
+    endpoint: FimEndpoint
+    prompt: Prompt
+    extra_body: dict[str, Any] = field(default_factory=dict)
+
+
+Request = ChatRequest | CompletionRequest
 
 
 class Dialect(Protocol):
@@ -26,12 +57,30 @@ class Dialect(Protocol):
     @property
     def name(self) -> str: ...
 
-    def build(self, prompt: Prompt) -> ChatRequest: ...
+    def build(self, prompt: Prompt) -> Request: ...
 
 
-def get_dialect(name: str) -> Dialect:
-    """The dialect called ``name``; raises KeyError for an unknown one."""
-    from qwen_lsp.engine.dialects import partial
+def chat_messages(prompt: Prompt, **assistant_flags: Any) -> list[dict[str, Any]]:
+    """System rules, the user message with the suffix, and the prefix as the assistant's turn."""
+    return [
+        {"role": "system", "content": SYSTEM_RULES},
+        {"role": "user", "content": user_message(prompt)},
+        # The SDK passes unknown message keys (the dialect's flag) through unchanged.
+        {"role": "assistant", "content": prompt.prefix, **assistant_flags},
+    ]
 
-    dialects: dict[str, Dialect] = {"partial": partial.PARTIAL}
-    return dialects[name]
+
+def dialect_for(settings: Settings) -> Dialect:
+    """The dialect ``settings`` name, with the provider's thinking-off switch and quirks."""
+    from qwen_lsp.engine.dialects import continue_final_message, fim, partial, prefill, prefix
+
+    thinking = THINKING_OFF[settings.thinking_off]
+    preset = PRESETS[settings.provider]
+    builders: dict[str, Callable[[], Dialect]] = {
+        "partial": lambda: partial.Partial(thinking),
+        "prefill": lambda: prefill.Prefill(thinking),
+        "prefix": lambda: prefix.Prefix(thinking, echoes=settings.provider == "mistral"),
+        "continue_final_message": lambda: continue_final_message.ContinueFinalMessage(thinking),
+        "fim": lambda: fim.Fim(fim.ENDPOINTS[preset.fim], thinking),
+    }
+    return builders[settings.dialect]()

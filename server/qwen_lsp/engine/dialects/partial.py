@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from qwen_lsp.engine.context import Prompt
-from qwen_lsp.engine.dialects import ChatRequest
-from qwen_lsp.engine.instructions import SYSTEM_RULES, user_message
+from qwen_lsp.engine.dialects import ChatRequest, chat_messages
 
 
 @dataclass(frozen=True)
 class Partial:
+    extra_body: dict[str, Any] = field(default_factory=dict)
     name: str = "partial"
 
     def build(self, prompt: Prompt) -> ChatRequest:
-        return ChatRequest(
-            messages=[
-                {"role": "system", "content": SYSTEM_RULES},
-                {"role": "user", "content": user_message(prompt)},
-                # The SDK passes unknown message keys through unchanged.
-                {"role": "assistant", "content": prompt.prefix, "partial": True},
-            ]
-        )
-
-
-PARTIAL = Partial()
+        return ChatRequest(chat_messages(prompt, partial=True), dict(self.extra_body))

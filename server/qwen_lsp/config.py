@@ -1,0 +1,98 @@
+"""Where settings come from before the editor speaks: config files and the environment.
+
+Lowest to highest precedence: defaults < provider preset < user file < project file <
+environment < editor settings (applied later by the server). Files are TOML with the editor's
+setting names (``baseUrl``) or their snake_case form (``base_url``).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qwen_lsp.settings import Settings, camel, from_env, setting_fields
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+
+PROJECT_FILE = ".qwen-lsp.toml"
+# A project file travels with the repository: a key there would be committed and shared.
+NOT_IN_PROJECT_FILE = frozenset({"apiKey"})
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    """One settings file: where it is, whether it exists, what it set, what was wrong in it."""
+
+    kind: str  # "user file" or "project file"
+    path: Path
+    found: bool = False
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: tuple[str, ...] = ()
+
+    @property
+    def source(self) -> str:
+        return f"{self.kind} {self.path}"
+
+
+def load(
+    env: Mapping[str, str], project_dir: Path | None
+) -> tuple[Settings, list[str], list[ConfigFile]]:
+    """Settings from defaults, files and ``env``; messages for bad values; the files consulted."""
+    files = [read(user_config_path(env), "user file")]
+    if project_dir is not None:
+        project = find_project_file(project_dir) or project_dir / PROJECT_FILE
+        files.append(read(project, "project file", NOT_IN_PROJECT_FILE))
+    settings, errors = Settings(), list[str]()
+    for config in files:
+        errors.extend(config.errors)
+        settings, bad = settings.merged(config.values, config.source)
+        errors.extend(bad)
+    settings, bad = from_env(env, settings)
+    return settings, errors + bad, files
+
+
+def user_config_path(env: Mapping[str, str]) -> Path:
+    """``config.toml`` in the platform's per-user configuration directory."""
+    home = Path(env.get("HOME") or Path.home())
+    if sys.platform == "win32":
+        base = Path(env.get("APPDATA") or home / "AppData" / "Roaming")
+    else:  # Linux and macOS alike: developer tools there conventionally use XDG's ~/.config
+        base = Path(env.get("XDG_CONFIG_HOME") or home / ".config")
+    return base / "qwen-lsp" / "config.toml"
+
+
+def find_project_file(start: Path) -> Path | None:
+    """The nearest ``.qwen-lsp.toml`` in ``start`` or a parent directory."""
+    for directory in (start, *start.parents):
+        candidate = directory / PROJECT_FILE
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def read(path: Path, kind: str, forbidden: frozenset[str] = frozenset()) -> ConfigFile:
+    """The settings in ``path``; a missing file is empty, a broken one reported and ignored."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, NotADirectoryError):
+        return ConfigFile(kind, path)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return ConfigFile(kind, path, True, errors=(f"qwen-lsp: ignoring {kind} {path}: {exc}",))
+    known = setting_fields()
+    values: dict[str, Any] = {}
+    errors: list[str] = []
+    for key, value in data.items():
+        name = camel(key.replace("-", "_"))
+        if name in forbidden:
+            errors.append(f"qwen-lsp: {name} is not allowed in {kind} {path}; ignored")
+        elif name in known:
+            values[name] = value
+        else:
+            errors.append(f"qwen-lsp: unknown setting {key!r} in {kind} {path}; ignored")
+    return ConfigFile(kind, path, True, values, tuple(errors))
