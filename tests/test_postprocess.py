@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
-from qwen_lsp.engine.postprocess import Cursor, clean, is_finished
-from qwen_lsp.engine.postprocess.scope import block_scope, single_line
+from qwen_lsp.engine.postprocess import Cursor
+from qwen_lsp.engine.postprocess.block_scope import block_scope
+from qwen_lsp.engine.postprocess.bracket_balance import bracket_balance
+from qwen_lsp.engine.postprocess.brackets import replaced_length
+from qwen_lsp.engine.postprocess.indentation import normalise_indentation
+from qwen_lsp.engine.postprocess.line_overlap import drop_line_overlap
+from qwen_lsp.engine.postprocess.min_length import min_length
+from qwen_lsp.engine.postprocess.repetition import drop_repetition
+from qwen_lsp.engine.postprocess.single_line import single_line
 from qwen_lsp.engine.postprocess.strip_echo import strip_echo
 from qwen_lsp.engine.postprocess.strip_fences import strip_fences
 from qwen_lsp.engine.postprocess.strip_think import strip_think
-from qwen_lsp.engine.postprocess.suffix_overlap import drop_line_overlap, drop_suffix_lines
+from qwen_lsp.engine.postprocess.suffix_lines import drop_suffix_lines
 from qwen_lsp.engine.postprocess.trim import trim_end
 
 
@@ -18,71 +27,121 @@ def at(marked: str, language: str = "python") -> Cursor:
     return Cursor(before, after, language)
 
 
-FILTER_CASES = [
-    # (filter, document with cursor, model output, expected)
-    (strip_think, "x = ║", "<think>hmm</think>\n42", "42"),
-    (strip_think, "x = ║", "<think>still going", ""),
-    (strip_think, "x = ║", "42", "42"),
-    (strip_fences, "x = ║", "```python\n42\n```\n", "42\n"),
-    (strip_fences, "x = ║", "```", ""),
-    (strip_fences, "x = ║", "42", "42"),
-    (strip_fences, "# Title\n║", "```python\nx\n```", "```python\nx\n```"),  # markdown keeps fences
-    (strip_echo, "def f():\n    ║", "def f():\n    return 1", "return 1"),
-    (strip_echo, "a = 1\nb = ║", "a = 1\nb = 2", "2"),
-    (strip_echo, "b = ║", "b = 2", "b = 2"),  # one line is too little evidence
-    (single_line, "print(║)", "x)\ny", "x)"),
-    (single_line, "x = ║", "1\ny = 2", "1\ny = 2"),
-    (block_scope, "def f():║", "\n    return 1\n\nx = 2", "\n    return 1\n"),
-    (block_scope, "def f():\n    ║", "a = 1\n    return a\ndef g():", "a = 1\n    return a"),
-    (block_scope, "function f() {║", "\n  return 1;\n}\n\nfunction g() {", "\n  return 1;\n}"),
-    (block_scope, "if x:\n    y = 1║", "\n    z = 2\nelse:", "\n    z = 2"),
-    (block_scope, "x = 1║", "\ny = 2\nz = 3", "\ny = 2\nz = 3"),
-    (drop_line_overlap, "print(║)", "x, y)", "x, y"),
-    (drop_line_overlap, "foo(║)", "bar()", "bar()"),  # its own ) closes bar(
-    (drop_line_overlap, "d = {'a': ║}", "1}", "1"),
-    (drop_line_overlap, "x = ║  # note", "1  # note", "1"),
-    (drop_line_overlap, "x = ║", "1", "1"),
-    (drop_suffix_lines, "function f() {║\n}", "\n  return 1;\n}", "\n  return 1;"),
-    (drop_suffix_lines, "def f():\n    ║\n    return x", "y = 1\n    return x", "y = 1"),
-    (trim_end, "x = ║", "1  \n\n", "1"),
-    (trim_end, "x = ║", " \n ", ""),
-]
+# filter → [(document with cursor, model output, expected)]
+TABLES: dict[Callable[[str, Cursor], str], list[tuple[str, str, str]]] = {
+    strip_think: [
+        ("x = ║", "<think>hmm</think>\n42", "42"),
+        ("x = ║", "<think>still going", ""),
+        ("x = ║", "42", "42"),
+    ],
+    strip_fences: [
+        ("x = ║", "```python\n42\n```\n", "42\n"),
+        ("x = ║", "```", ""),
+        ("x = ║", "42", "42"),
+    ],
+    strip_echo: [
+        ("def f():\n    ║", "def f():\n    return 1", "return 1"),
+        ("a = 1\nb = ║", "a = 1\nb = 2", "2"),
+        ("b = ║", "b = 2", "b = 2"),  # one line is too little evidence
+    ],
+    normalise_indentation: [
+        ("def f():\n    ║", "    return 1", "return 1"),  # the model re-indented
+        ("def f():\n\t║", "\treturn 1", "return 1"),
+        ("def f():\n    ║", "  return 1", "  return 1"),  # not a repeat of the cursor's indent
+        ("def f():\n\tx = 1║", "\n    if x:\n        y()", "\n\tif x:\n\t\ty()"),
+        ("def f():\n\tx = 1║", "\n  if x:\n    y()", "\n\tif x:\n\t\ty()"),
+        ("def f():\n  x = 1║", "\n\tif x:\n\t\ty()", "\n  if x:\n    y()"),
+        ("def f():\n    x = 1║", "\n    y = 2", "\n    y = 2"),
+        ("x = 1║", "\n\ty = 2", "\n\ty = 2"),  # a file without indentation: no style to follow
+        ("if x:\n\ta = 1\nif y:\n  b = 1\n║", "c\n    d", "c\n    d"),  # mixed: leave it
+    ],
+    single_line: [
+        ("print(║)", "x\ny", "x"),  # the first line does not close `print(`
+        ("print(║)", "x)\ny", "x)\ny"),  # it does: the line is complete, more may follow
+        ("if (║) {", "x) {\n  go();\n}", "x) {\n  go();\n}"),  # it does: the rest may follow
+        ("x = ║ + 1", "2\ny = 2", "2"),
+        ("x = ║", "1\ny = 2", "1\ny = 2"),
+    ],
+    bracket_balance: [
+        ("foo(\n    a,║\n)", "\n    b)", "\n    b"),
+        ("foo(\n    a,║\n)", "\n    b,\n)", "\n    b,"),
+        ("foo(\n    a,║\nx = 1", "\n    b)", "\n    b)"),  # nothing closes it yet: keep
+        ("x = [f(║)]", "a)]\nprint(x)", "a)]\nprint(x)"),  # rewrites the rest of the line
+        ("x = [\n    f(║),\n]", "a),\n    g(b),\n]", "a),\n    g(b),"),
+        ("s = '(║'", "x'", "x'"),
+    ],
+    block_scope: [
+        ("def f():║", "\n    return 1\n\nx = 2", "\n    return 1\n"),
+        ("def f():\n    ║", "a = 1\n    return a\ndef g():", "a = 1\n    return a"),
+        ("function f() {║", "\n  return 1;\n}\n\nfunction g() {", "\n  return 1;\n}"),
+        ("if x:\n    y = 1║", "\n    z = 2\nelse:", "\n    z = 2"),
+        ("x = 1║", "\ny = 2\nz = 3", "\ny = 2\nz = 3"),
+        ("║", "import os\nimport sys\n\ndef main():\n    pass", "import os\nimport sys\n"),
+        ("x = 1║", "\n\ndef g():\n    return 2\n\ndef h():", "\n\ndef g():\n    return 2\n"),
+        ("function f() {║", "\n  return 1;\n\n}", "\n  return 1;\n\n}"),
+    ],
+    drop_suffix_lines: [
+        ("function f() {║\n}", "\n  return 1;\n}", "\n  return 1;"),
+        ("def f():\n    ║\n    return x", "y = 1\n    return x", "y = 1"),
+        ("def f():\n    ║\n    return x", "return x", ""),  # repeats the line below
+        ("if a {║\n}\nb()", "\n  if c {\n  }\n  d()\n}\nb()", "\n  if c {\n  }\n  d()"),
+        ("x = 1║\ny = 2", "\nz = 3", "\nz = 3"),
+        ("f(║x)\ny = 2", "a\ny = 2", "a\ny = 2"),  # mid-line: another filter's job
+    ],
+    drop_repetition: [
+        ("║", "log('a')\nlog('a')\nlog('a')\nlog('a')", "log('a')"),
+        ("║", "total = 1\nb = 2\ntotal = 1\nb = 2\n", "total = 1\nb = 2"),
+        ("║", "log('a')\nlog('a')", "log('a')\nlog('a')"),  # twice can be deliberate
+        ("║", "  }\n  }\n  }\n}", "  }\n  }\n  }\n}"),  # closers are not a loop
+    ],
+    drop_line_overlap: [
+        ("foo(a, ║), c", "b), c", "b"),
+        ("foo(║) + 1", "bar()", "bar()"),  # its own ) closes bar(
+        ("d = {'a': ║} | e", "1}", "1"),
+        ("x = ║  # note", "1  # note", "1"),
+        ("x = ║", "1", "1"),
+        ("print(║)", "x, y)", "x, y)"),  # auto-closed rest: the range covers it instead
+    ],
+    trim_end: [("x = ║", "1  \n\n", "1"), ("x = ║", " \n ", "")],
+    min_length: [("x = ║", "42", "42"), ("x = ║", " 4\n", ""), ("x = ║", "  ", "")],
+}
+
+CASES = [(step, *case) for step, cases in TABLES.items() for case in cases]
 
 
 @pytest.mark.parametrize(
     ("step", "marked", "output", "expected"),
-    FILTER_CASES,
-    ids=[f"{c[0].__name__}:{c[1]!r}:{c[2]!r}" for c in FILTER_CASES],
+    CASES,
+    ids=[f"{c[0].__name__}:{c[1]!r}:{c[2]!r}" for c in CASES],
 )
-def test_filter(step, marked: str, output: str, expected: str) -> None:  # type: ignore[no-untyped-def]
-    language = "markdown" if marked.startswith("#") else "python"
-    assert step(output, at(marked, language)) == expected
+def test_filter(
+    step: Callable[[str, Cursor], str], marked: str, output: str, expected: str
+) -> None:
+    assert step(output, at(marked)) == expected
 
 
-PIPELINE_CASES = [
-    ("print(║)", "x, y)\nprint('again')", "x, y"),
-    ("def add(a, b):\n    ║\n", "```python\nreturn a + b\n```", "return a + b"),
-    ("def add(a, b):║\n\nprint(1)", "\n    return a + b\n\ndef sub(a, b):\n", "\n    return a + b"),
-    ("x = ║", "   \n", None),
-    ("x = ║", "<think>x</think>", None),
-]
-
-
-@pytest.mark.parametrize(("marked", "output", "expected"), PIPELINE_CASES)
-def test_pipeline(marked: str, output: str, expected: str | None) -> None:
-    result = clean(output, at(marked))
-    assert (result.text if result else None) == expected
+def test_fences_stay_in_markdown() -> None:
+    fenced = "```python\nx\n```"
+    assert strip_fences(fenced, at("# Title\n║", "markdown")) == fenced
 
 
 @pytest.mark.parametrize(
-    ("marked", "streamed", "finished"),
+    ("marked", "completion", "replaced"),
     [
-        ("print(║)", "x, y)", False),  # the line may still go on
-        ("print(║)", "x, y)\n", True),
-        ("def f():║", "\n    return 1\n", False),
-        ("def f():║", "\n    return 1\n\ndef g():\n", True),
-        ("def f():║", "<think>\n", False),
+        ("print(║)", "x, y)", 1),
+        ("print(║)", "x, y", 0),
+        ("x = [f(║)]", "a)]", 2),
+        ("x = [f(║)]", "a)", 1),
+        ("x = [f(║)]", "a]", 0),  # does not close f( first: not a rewrite of the rest
+        ("def f(║):", "a, b) -> int:", 2),
+        ("def f(║):", "a, b)", 1),
+        ('print("║")', 'hi")', 2),
+        ('print("║")', 'a (b")', 2),
+        ("if (║) {", "x) {\n  go();\n}", 3),
+        ("print(║)  ", "x)", 3),
+        ("foo(║) + 1", "bar())", 0),  # not an auto-closed rest
+        ("x = ║", "1", 0),
     ],
 )
-def test_stream_stop_rule(marked: str, streamed: str, finished: bool) -> None:
-    assert is_finished(streamed, at(marked)) is finished
+def test_replaced_length(marked: str, completion: str, replaced: int) -> None:
+    assert replaced_length(completion, at(marked)) == replaced

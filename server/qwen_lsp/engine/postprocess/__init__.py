@@ -1,7 +1,9 @@
 """What we keep of the model's reply: an ordered list of small pure filters.
 
-Each filter is ``(text, cursor) -> text``. The scope filters double as the stream's stop rule: as
-soon as one of them would cut the text received so far, the rest of the stream is not needed.
+Each filter is ``(text, cursor) -> text`` and lives in its own module. ``PREPARE`` undoes what
+chat models wrap around code, ``SCOPE`` decides where the completion ends (and so doubles as the
+stream's stop rule), ``FINISH`` tidies the result. The completion's range is widened last, over an
+auto-closed rest of the line that the completion rewrites.
 """
 
 from __future__ import annotations
@@ -9,22 +11,38 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from qwen_lsp.engine.model import Completion
+from qwen_lsp.engine.postprocess.block_scope import block_scope
+from qwen_lsp.engine.postprocess.bracket_balance import bracket_balance
+from qwen_lsp.engine.postprocess.brackets import replaced_length
 from qwen_lsp.engine.postprocess.cursor import Cursor
-from qwen_lsp.engine.postprocess.scope import block_scope, single_line
+from qwen_lsp.engine.postprocess.indentation import normalise_indentation
+from qwen_lsp.engine.postprocess.line_overlap import drop_line_overlap
+from qwen_lsp.engine.postprocess.min_length import min_length
+from qwen_lsp.engine.postprocess.repetition import drop_repetition
+from qwen_lsp.engine.postprocess.single_line import single_line
 from qwen_lsp.engine.postprocess.strip_echo import strip_echo
 from qwen_lsp.engine.postprocess.strip_fences import strip_fences
 from qwen_lsp.engine.postprocess.strip_think import strip_think
-from qwen_lsp.engine.postprocess.suffix_overlap import drop_line_overlap, drop_suffix_lines
+from qwen_lsp.engine.postprocess.suffix_lines import drop_suffix_lines
 from qwen_lsp.engine.postprocess.trim import trim_end
 
 Filter = Callable[[str, Cursor], str]
 
-PREPARE: tuple[Filter, ...] = (strip_think, strip_fences, strip_echo)
-SCOPE: tuple[Filter, ...] = (single_line, block_scope, drop_suffix_lines)
-FINISH: tuple[Filter, ...] = (drop_line_overlap, trim_end)
+PREPARE: tuple[Filter, ...] = (strip_think, strip_fences, strip_echo, normalise_indentation)
+SCOPE: tuple[Filter, ...] = (
+    single_line,
+    bracket_balance,
+    block_scope,
+    drop_suffix_lines,
+    drop_repetition,
+)
+FINISH: tuple[Filter, ...] = (drop_line_overlap, trim_end, min_length)
 PIPELINE: tuple[Filter, ...] = PREPARE + SCOPE + FINISH
 
-__all__ = ["PIPELINE", "Cursor", "apply", "clean", "is_finished"]
+# A line no filter can match or take for a block's end: appending it shows whether a cut is final.
+_PROBE = " " * 200 + "\uffff"
+
+__all__ = ["PIPELINE", "Cursor", "apply", "clean", "complete_lines", "is_finished"]
 
 
 def apply(filters: Sequence[Filter], text: str, cursor: Cursor) -> str:
@@ -36,13 +54,26 @@ def apply(filters: Sequence[Filter], text: str, cursor: Cursor) -> str:
 def clean(raw: str, cursor: Cursor) -> Completion | None:
     """The completion to show for ``raw`` model output, or None when nothing useful is left."""
     text = apply(PIPELINE, raw, cursor)
-    return Completion(text) if text else None
+    return Completion(text, replaced_length(text, cursor)) if text else None
+
+
+def complete_lines(raw: str) -> str:
+    """``raw`` up to its last line break: the part of a stream that can no longer change."""
+    return raw[: raw.rfind("\n") + 1]
 
 
 def is_finished(raw: str, cursor: Cursor) -> bool:
-    """True once the text so far already decides the completion, so the stream can be closed."""
-    complete = raw[: raw.rfind("\n") + 1]  # only whole lines can prove a scope has ended
+    """True once the text so far already decides the completion, so the stream can be closed.
+
+    That is when the scope filters cut the complete lines received so far, and one more line
+    could not undo the cut (the suffix-lines filter looks a few lines ahead).
+    """
+    complete = complete_lines(raw)
     if not complete:
         return False
     prepared = apply(PREPARE, complete, cursor)
-    return bool(prepared.strip()) and apply(SCOPE, prepared, cursor) != prepared
+    if not prepared.strip():
+        return False
+    cut = apply(SCOPE, prepared, cursor)
+    probe = prepared + ("" if prepared.endswith("\n") else "\n") + _PROBE
+    return cut != prepared and apply(SCOPE, probe, cursor) == cut

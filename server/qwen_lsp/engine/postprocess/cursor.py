@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
+
+from qwen_lsp.engine.postprocess.indent_style import IndentStyle, detect_style
+
+# The rest of a line an editor auto-closed: brackets and quotes, maybe one `:`, `;`, `,` or `{`.
+_CLOSERS_ONLY = re.compile(r"[)\]}\"'`\s]+[:;,{]?")
 
 
 @dataclass(frozen=True)
@@ -23,12 +29,31 @@ class Cursor:
         end = self.after.find("\n")
         return self.after if end < 0 else self.after[:end]
 
+    @cached_property
+    def closers_after(self) -> bool:
+        """The rest of the line is only what an editor auto-closes, e.g. ``)`` or ``")``."""
+        return _CLOSERS_ONLY.fullmatch(self.line_after.strip()) is not None
+
     @property
     def mid_line(self) -> bool:
         """Code follows the cursor on its line, so the completion must fit on that line."""
-        return bool(self.line_after.strip())
+        return bool(self.line_after.strip()) and not self.closers_after
+
+    @cached_property
+    def below(self) -> list[str]:
+        """The non-blank lines after the cursor's line, stripped (the first few are enough)."""
+        lines = self.after.split("\n", 40)[1:40]
+        return [line.strip() for line in lines if line.strip()]
+
+    @cached_property
+    def style(self) -> IndentStyle:
+        return detect_style(self.before, self.after)
 
 
 def indent_of(line: str) -> int:
     """Width of a line's leading whitespace (a tab counts as one column, as both sides use it)."""
     return len(line) - len(line.lstrip(" \t"))
+
+
+def leading(line: str) -> str:
+    return line[: indent_of(line)]

@@ -14,6 +14,10 @@ def strip_echo(text: str, cursor: Cursor) -> str:
     before = cursor.before
     previous_line = before.rfind("\n", 0, max(0, len(before) - len(cursor.line_before) - 1))
     for echo in (before, before[previous_line + 1 :]):
-        if "\n" in echo and echo.strip() and text.startswith(echo):
+        if "\n" not in echo or not echo.strip():
+            continue
+        if text.startswith(echo):
             return text[len(echo) :]
+        if "\n" in text and echo.startswith(text):
+            return ""  # an echo still arriving: nothing of the completion yet
     return text

@@ -1,4 +1,4 @@
-"""Final tidying: no trailing whitespace, nothing that is only whitespace."""
+"""No trailing whitespace at the end of a completion."""
 
 from __future__ import annotations
 
@@ -6,4 +6,4 @@ from qwen_lsp.engine.postprocess.cursor import Cursor
 
 
 def trim_end(text: str, cursor: Cursor) -> str:
-    return "" if not text.strip() else text.rstrip()
+    return text.rstrip()
