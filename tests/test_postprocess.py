@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
+from qwen_lsp.engine.indentation import detect_indent
 from qwen_lsp.engine.postprocess import Cursor
 from qwen_lsp.engine.postprocess.block_scope import block_scope
 from qwen_lsp.engine.postprocess.bracket_balance import bracket_balance
@@ -24,7 +25,7 @@ from qwen_lsp.engine.postprocess.trim import trim_end
 
 def at(marked: str, language: str = "python") -> Cursor:
     before, after = marked.split("║")
-    return Cursor(before, after, language)
+    return Cursor(before, after, language, detect_indent(before + after))
 
 
 # filter → [(document with cursor, model output, expected)]
@@ -57,7 +58,8 @@ TABLES: dict[Callable[[str, Cursor], str], list[tuple[str, str, str]]] = {
     ],
     single_line: [
         ("print(║)", "x\ny", "x"),  # the first line does not close `print(`
-        ("print(║)", "x)\ny", "x)\ny"),  # it does: the line is complete, more may follow
+        ("print(║)", "x)\ny", "x)"),  # it does, but opens no block: a line is enough
+        ("def f(║):", "a):\n    return a", "a):\n    return a"),
         ("if (║) {", "x) {\n  go();\n}", "x) {\n  go();\n}"),  # it does: the rest may follow
         ("x = ║ + 1", "2\ny = 2", "2"),
         ("x = ║", "1\ny = 2", "1\ny = 2"),
@@ -100,10 +102,12 @@ TABLES: dict[Callable[[str, Cursor], str], list[tuple[str, str, str]]] = {
         ("d = {'a': ║} | e", "1}", "1"),
         ("x = ║  # note", "1  # note", "1"),
         ("x = ║", "1", "1"),
-        ("print(║)", "x, y)", "x, y)"),  # auto-closed rest: the range covers it instead
+        ("print(║)", "x, y)", "x, y"),
+        ("x = [f(║)]", "a)", "a"),
+        ("def f(║):", "a) -> int:", "a) -> int:"),  # the range covers `):` instead
     ],
     trim_end: [("x = ║", "1  \n\n", "1"), ("x = ║", " \n ", "")],
-    min_length: [("x = ║", "42", "42"), ("x = ║", " 4\n", ""), ("x = ║", "  ", "")],
+    min_length: [("x = ║", "4", "4"), ("x = ║", " \n", ""), ("x = ║", "", "")],
 }
 
 CASES = [(step, *case) for step, cases in TABLES.items() for case in cases]

@@ -16,7 +16,7 @@ def golden_cases() -> list[tuple[str, dict[str, str]]]:
     """(name, {section: text}) for each case in the golden file."""
     cases: list[tuple[str, dict[str, list[str]]]] = []
     section: list[str] = []
-    for line in GOLDEN.read_text(encoding="utf-8").split("\n") + ["### end"]:
+    for line in [*GOLDEN.read_text(encoding="utf-8").split("\n"), "### end"]:
         if line.startswith("### "):
             if section and section[-1] == "":
                 section.pop()  # the blank line between cases

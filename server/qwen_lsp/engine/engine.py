@@ -11,7 +11,7 @@ from qwen_lsp.engine.context import build_prompt
 from qwen_lsp.engine.dialects import dialect_for
 from qwen_lsp.engine.exclude import is_excluded
 from qwen_lsp.engine.model import Completion, CompletionTask, Status
-from qwen_lsp.engine.postprocess import Cursor, clean, is_finished
+from qwen_lsp.engine.postprocess import Cursor, clean, complete_lines, is_finished
 from qwen_lsp.engine.scheduler import Scheduler
 from qwen_lsp.engine.upstream import StreamStats, Upstream, UpstreamError
 from qwen_lsp.settings import Settings
@@ -60,7 +60,7 @@ class Engine:
 
     async def _generate(self, task: CompletionTask) -> Completion | None:
         prompt = build_prompt(task, self._settings.prefix_tokens, self._settings.suffix_tokens)
-        cursor = Cursor(prompt.prefix, prompt.suffix, task.language_id)
+        cursor = Cursor(prompt.prefix, prompt.suffix, task.language_id, prompt.indent)
         stats = StreamStats()
         raw = ""
         self._on_status(Status("busy"))
@@ -80,8 +80,8 @@ class Engine:
             self._on_status(Status("ready"))
             raise
         self._on_status(Status("ready"))
-        if stats.finish_reason == "length" and "\n" in raw:
-            raw = raw[: raw.rfind("\n")]  # never show a half line
+        if stats.finish_reason == "length":
+            raw = complete_lines(raw)  # never show a half line
         return clean(raw, cursor)
 
     def _client(self) -> Upstream:

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-from qwen_lsp.engine.postprocess.indent_style import IndentStyle, detect_style
+from qwen_lsp.engine.model import IndentStyle
 
 # The rest of a line an editor auto-closed: brackets and quotes, maybe one `:`, `;`, `,` or `{`.
 _CLOSERS_ONLY = re.compile(r"[)\]}\"'`\s]+[:;,{]?")
@@ -19,6 +19,7 @@ class Cursor:
     before: str
     after: str
     language_id: str = ""
+    indent: IndentStyle | None = None  # the document's style, when known
 
     @cached_property
     def line_before(self) -> str:
@@ -44,10 +45,6 @@ class Cursor:
         """The non-blank lines after the cursor's line, stripped (the first few are enough)."""
         lines = self.after.split("\n", 40)[1:40]
         return [line.strip() for line in lines if line.strip()]
-
-    @cached_property
-    def style(self) -> IndentStyle:
-        return detect_style(self.before, self.after)
 
 
 def indent_of(line: str) -> int:

@@ -1,7 +1,8 @@
 """Never insert what already follows the cursor on its line.
 
-``foo(a, ║), c`` + ``b), c`` keeps ``b``. Auto-closed rests (only brackets and quotes) are left
-to the completion's range instead (:func:`~qwen_lsp.engine.postprocess.brackets.replaced_length`).
+``foo(a, ║), c`` + ``b), c`` keeps ``b``; ``print(║)`` + ``x)`` keeps ``x``. When the completion
+goes on after auto-closed brackets (``def f(║):`` + ``a) -> int:``) it keeps them and its range
+covers the line's instead (:func:`~qwen_lsp.engine.postprocess.brackets.replaced_length`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from qwen_lsp.engine.postprocess.cursor import Cursor
 def drop_line_overlap(text: str, cursor: Cursor) -> str:
     """Drop the longest end of the completion that the rest of the line already starts with."""
     rest = cursor.line_after.rstrip()
-    if not rest or cursor.closers_after or "\n" in text:
+    if not rest or "\n" in text:
         return text
     for size in range(min(len(rest), len(text)), 0, -1):
         if text.endswith(rest[:size]):

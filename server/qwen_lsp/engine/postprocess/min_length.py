@@ -1,10 +1,14 @@
-"""Drop completions too small to be worth showing (including empty and whitespace-only ones)."""
+"""Drop completions too small to be worth showing: empty and whitespace-only ones.
+
+One visible character is enough: ``1`` or ``)`` can finish a line. A completion that would only
+retype what follows the cursor was already emptied by the line-overlap filter.
+"""
 
 from __future__ import annotations
 
 from qwen_lsp.engine.postprocess.cursor import Cursor
 
-MIN_VISIBLE_CHARS = 2  # accepting one character is no faster than typing it
+MIN_VISIBLE_CHARS = 1
 
 
 def min_length(text: str, cursor: Cursor) -> str:
