@@ -1,0 +1,109 @@
+// The language client: starts the discovered server over stdio, hands it settings and the API
+// key, relays its status notifications, and lets commands call the server's own commands.
+import type { LogOutputChannel, TextDocument } from "vscode";
+import {
+  DidChangeConfigurationNotification,
+  ExecuteCommandRequest,
+  LanguageClient,
+  State,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from "vscode-languageclient/node";
+import type { ServerCommand } from "./discovery";
+import { SECTION } from "./settings";
+import { STATUS_NOTIFICATION, isServerStatus, type Status } from "./status";
+
+/** The environment variable the server reads its key from (never a setting or a message). */
+export const API_KEY_ENV = "QWEN_LSP_API_KEY";
+
+export interface ServerHooks {
+  onStatus(status: Status): void;
+  /** Whether completions are wanted for this document (language overrides of `enable`). */
+  enabledFor(document: TextDocument): boolean;
+}
+
+export class Server {
+  private client: LanguageClient | undefined;
+
+  constructor(
+    private readonly output: LogOutputChannel,
+    private readonly hooks: ServerHooks,
+  ) {}
+
+  get running(): boolean {
+    return this.client?.state === State.Running;
+  }
+
+  async start(
+    server: ServerCommand,
+    apiKey: string | undefined,
+    settings: Record<string, unknown>,
+  ): Promise<void> {
+    await this.stop();
+    this.hooks.onStatus({ state: "starting" });
+    // The key travels in the child's environment: initializationOptions would show up in the
+    // LSP trace (qwenLsp.trace.server) and so in the logs.
+    const env = apiKey ? { ...process.env, [API_KEY_ENV]: apiKey } : { ...process.env };
+    const serverOptions: ServerOptions = {
+      command: server.command,
+      args: server.args,
+      options: { env },
+    };
+    const client = new LanguageClient(SECTION, "qwen-lsp", serverOptions, this.clientOptions(settings));
+    client.onDidChangeState(({ newState }) => {
+      if (newState === State.Stopped && this.client === client) {
+        this.hooks.onStatus({ state: "stopped", message: "See “qwen-lsp: Show Logs”." });
+      }
+    });
+    // Registered before start: the server reports its first state while initializing.
+    let reported = false;
+    client.onNotification(STATUS_NOTIFICATION, (params: unknown) => {
+      if (isServerStatus(params)) {
+        reported = true;
+        this.hooks.onStatus(params);
+      }
+    });
+    this.client = client;
+    this.output.info(`starting ${[server.command, ...server.args].join(" ")} (from ${server.source})`);
+    await client.start();
+    if (!reported) {
+      this.hooks.onStatus({ state: "ready" });
+    }
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (client?.isRunning()) {
+      await client.stop();
+    }
+  }
+
+  async sendSettings(settings: Record<string, unknown>): Promise<void> {
+    if (this.running) {
+      await this.client?.sendNotification(DidChangeConfigurationNotification.type, {
+        settings: { [SECTION]: settings },
+      });
+    }
+  }
+
+  /** Run one of the server's `workspace/executeCommand` commands; rejects if it fails. */
+  async execute(command: string, args: unknown[]): Promise<unknown> {
+    if (!this.client || !this.running) {
+      throw new Error("the qwen-lsp server is not running");
+    }
+    return this.client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args });
+  }
+
+  private clientOptions(settings: Record<string, unknown>): LanguageClientOptions {
+    return {
+      documentSelector: [{ scheme: "file" }, { scheme: "untitled" }],
+      initializationOptions: settings,
+      outputChannel: this.output,
+      middleware: {
+        provideInlineCompletionItems: (document, position, context, token, next) =>
+          this.hooks.enabledFor(document) ? next(document, position, context, token) : null,
+      },
+    };
+  }
+}

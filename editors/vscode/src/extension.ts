@@ -1,0 +1,116 @@
+// Wiring only: each concern lives in src/common/.
+import type { ExtensionContext, TextDocument } from "vscode";
+import { ApiKey } from "./common/apiKey";
+import { COMMANDS, registerCommands } from "./common/commands";
+import { discoverServer, interpreterCandidates, nodeHost, INSTALL_COMMAND } from "./common/discovery";
+import type { EnablementState } from "./common/enablement";
+import { log, setChannel } from "./common/logger";
+import { Server } from "./common/server";
+import { RESTART_SECTIONS, SECTION, explicitValue, serverSettings } from "./common/settings";
+import { StatusBar } from "./common/status";
+import {
+  commands,
+  configuration,
+  createStatusItem,
+  env,
+  onDidChangeConfiguration,
+  pythonInterpreter,
+  themeBackground,
+  window,
+} from "./common/vscodeapi";
+
+let server: Server | undefined;
+
+export async function activate(context: ExtensionContext): Promise<void> {
+  const output = window.createOutputChannel("qwen-lsp", { log: true });
+  setChannel(output);
+  const statusBar = new StatusBar(createStatusItem(), themeBackground, COMMANDS.toggle);
+  const apiKey = new ApiKey(context.secrets);
+  const running = new Server(output, {
+    onStatus: (status) => statusBar.update(status, disabledLanguage()),
+    enabledFor,
+  });
+  server = running;
+  let notFoundShown = false;
+
+  const start = async (): Promise<void> => {
+    const found = await discoverServer(
+      {
+        serverPath: configuration().get<string>("server.path", ""),
+        interpreters: interpreterCandidates(pythonInterpreter()),
+      },
+      nodeHost(),
+    );
+    if ("problem" in found) {
+      await running.stop();
+      log.error(found.problem);
+      statusBar.update({ state: "stopped", message: found.problem });
+      if (!notFoundShown) {
+        notFoundShown = true; // one notification per session; the status bar keeps saying it
+        void notifyNotFound(found.problem);
+      }
+      return;
+    }
+    try {
+      await running.start(found.found, await apiKey.get(), currentSettings());
+    } catch (error) {
+      log.error(`the server did not start: ${String(error)}`);
+    }
+  };
+
+  context.subscriptions.push(
+    output,
+    { dispose: () => void running.stop() },
+    ...registerCommands({ server: running, apiKey, restart: start, enablement }),
+    apiKey.onDidChange(() => void start()),
+    onDidChangeConfiguration((event) => {
+      if (RESTART_SECTIONS.some((section) => event.affectsConfiguration(section))) {
+        void start();
+      } else if (event.affectsConfiguration(SECTION)) {
+        void running.sendSettings(currentSettings());
+        statusBar.render(disabledLanguage());
+      }
+    }),
+    window.onDidChangeActiveTextEditor(() => statusBar.render(disabledLanguage())),
+  );
+  await start();
+}
+
+export async function deactivate(): Promise<void> {
+  await server?.stop();
+}
+
+function currentSettings(): Record<string, unknown> {
+  const config = configuration();
+  return serverSettings((key) => explicitValue(config.inspect(key)));
+}
+
+function enabledFor(document: TextDocument): boolean {
+  return configuration(document).get<boolean>("enable", true);
+}
+
+/** The active editor's language when completions are switched off for it alone. */
+function disabledLanguage(): string | undefined {
+  const document = window.activeTextEditor?.document;
+  const workspaceOn = configuration().get<boolean>("enable", true);
+  return document && workspaceOn && !enabledFor(document) ? document.languageId : undefined;
+}
+
+function enablement(): EnablementState {
+  const document = window.activeTextEditor?.document;
+  return {
+    workspace: configuration().get<boolean>("enable", true),
+    language: document ? { id: document.languageId, enabled: enabledFor(document) } : undefined,
+  };
+}
+
+async function notifyNotFound(problem: string): Promise<void> {
+  const copy = "Copy Install Command";
+  const settings = "Open Settings";
+  const choice = await window.showErrorMessage(problem, copy, settings);
+  if (choice === copy) {
+    await env.clipboard.writeText(INSTALL_COMMAND);
+  } else if (choice === settings) {
+    await commands.executeCommand("workbench.action.openSettings", "qwenLsp.server.path");
+  }
+}
