@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from qwen_lsp.engine import Completion, CompletionTask
-from qwen_lsp.lsp.documents import lsp_range, make_task
+from qwen_lsp.lsp.documents import lsp_range, make_task, with_selection
+from qwen_lsp.lsp.inline_params import InlineParams
 
 if TYPE_CHECKING:
     from qwen_lsp.lsp.server import QwenLanguageServer
@@ -21,14 +22,25 @@ async def inline_completion(
     ls: QwenLanguageServer, params: types.InlineCompletionParams
 ) -> types.InlineCompletionList:
     invoked = params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
-    task = make_task(ls.workspace, params.text_document.uri, params.position, invoked)
-    found = await _complete(ls, task)
-    if task is None or found is None:
+    formatting = params.formatting_options if isinstance(params, InlineParams) else None
+    task = make_task(ls.workspace, params.text_document.uri, params.position, invoked, formatting)
+    if task is None:
         return types.InlineCompletionList(items=[])
+    # By default the item replaces what follows the cursor; with a popup item selected, it also
+    # replaces the item's range and starts with the item's text.
+    sent, start, end, lead = task, task.offset, task.offset, ""
+    selected = params.context.selected_completion_info
+    virtual = with_selection(ls.workspace, task, selected) if selected else None
+    if selected and virtual:
+        (sent, start, end), lead = virtual, selected.text
+    found = await _complete(ls, sent)
+    if found is None:
+        return types.InlineCompletionList(items=[])
+    text = lead + found.text
     item = types.InlineCompletionItem(
-        insert_text=found.text,
-        range=lsp_range(ls.workspace, task.text, task.offset, task.offset + found.replace_length),
-        command=types.Command(title="Accept", command=ACCEPT_COMMAND, arguments=[len(found.text)]),
+        insert_text=text,
+        range=lsp_range(ls.workspace, task.text, start, end + found.replace_length),
+        command=types.Command(title="Accept", command=ACCEPT_COMMAND, arguments=[len(text)]),
     )
     return types.InlineCompletionList(items=[item])
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.workspace import TextDocument, Workspace
 
 from qwen_lsp.engine import CompletionTask
+from qwen_lsp.engine.model import IndentStyle
 from qwen_lsp.positions import Encoding, PositionError, to_offset, to_position
 
 _ENCODINGS: dict[str, Encoding] = {"utf-8": "utf-8", "utf-16": "utf-16", "utf-32": "utf-32"}
@@ -26,7 +28,11 @@ def open_document(workspace: Workspace, uri: str) -> TextDocument | None:
 
 
 def make_task(
-    workspace: Workspace, uri: str, position: types.Position, invoked: bool
+    workspace: Workspace,
+    uri: str,
+    position: types.Position,
+    invoked: bool,
+    formatting: types.FormattingOptions | None = None,
 ) -> CompletionTask | None:
     """A task for ``position`` in an open document; None for unknown documents or positions."""
     document = open_document(workspace, uri)
@@ -45,7 +51,37 @@ def make_task(
         path=document.path or uri,
         version=document.version,
         invoked=invoked,
+        indent=indent_of(formatting),
     )
+
+
+def indent_of(options: types.FormattingOptions | None) -> IndentStyle | None:
+    """The indentation the editor uses for the file, from its formatting options."""
+    if options is None or not 0 < options.tab_size <= 16:
+        return None
+    return IndentStyle(use_tabs=not options.insert_spaces, width=options.tab_size)
+
+
+def with_selection(
+    workspace: Workspace, task: CompletionTask, selected: types.SelectedCompletionInfo
+) -> tuple[CompletionTask, int, int] | None:
+    """The task as if the popup's selected item were inserted, and the range it replaces.
+
+    Returns the new task and the item's start and end offsets in the real document; None when the
+    range is not a valid span ending at or after the cursor (the item is then ignored).
+    """
+    encoding = encoding_of(workspace)
+    try:
+        start = to_offset(
+            task.text, selected.range.start.line, selected.range.start.character, encoding
+        )
+        end = to_offset(task.text, selected.range.end.line, selected.range.end.character, encoding)
+    except PositionError:
+        return None
+    if not start <= task.offset <= end:
+        return None
+    text = task.text[:start] + selected.text + task.text[end:]
+    return dataclasses.replace(task, text=text, offset=start + len(selected.text)), start, end
 
 
 def lsp_range(workspace: Workspace, text: str, start: int, end: int) -> types.Range:

@@ -12,7 +12,7 @@ from pygls.lsp.server import LanguageServer
 from qwen_lsp import __version__
 from qwen_lsp.engine import Engine
 from qwen_lsp.logs import add_secret
-from qwen_lsp.lsp import completion
+from qwen_lsp.lsp import completion, inline_params
 from qwen_lsp.lsp.notices import Notices
 from qwen_lsp.settings import Settings
 
@@ -30,7 +30,10 @@ class QwenLanguageServer(LanguageServer):
 
     def __init__(self, base: Settings, base_errors: list[str]) -> None:
         super().__init__(
-            "qwen-lsp", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental
+            "qwen-lsp",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            converter_factory=inline_params.converter,
         )
         self.base_settings = base
         self.notices = Notices(self)

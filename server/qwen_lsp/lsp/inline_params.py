@@ -1,0 +1,52 @@
+"""``formattingOptions`` on inline completion requests, which LSP 3.18 does not define.
+
+Copilot-style clients send the editor's ``{tabSize, insertSpaces}`` with each
+``textDocument/inlineCompletion`` request; lsprotocol's type has no field for it, so the stock
+converter drops it. Our converter keeps it on a subclass of the params.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import cattrs
+from lsprotocol import types
+from pygls.protocol import default_converter
+
+
+@attrs.define
+class InlineParams(types.InlineCompletionParams):
+    """Inline completion params plus the client's formatting options, when it sent them."""
+
+    formatting_options: types.FormattingOptions | None = attrs.field(default=None)
+
+
+def converter() -> cattrs.Converter:
+    """pygls's converter, structuring inline completion params as :class:`InlineParams`."""
+    result: cattrs.Converter = default_converter()  # type: ignore[no-untyped-call]
+    standard = result.get_structure_hook(types.InlineCompletionParams)
+
+    def structure(raw: Any, _: type) -> InlineParams:
+        params = standard(raw, types.InlineCompletionParams)
+        return InlineParams(
+            context=params.context,
+            text_document=params.text_document,
+            position=params.position,
+            work_done_token=params.work_done_token,
+            formatting_options=_options(result, raw),
+        )
+
+    result.register_structure_hook(types.InlineCompletionParams, structure)
+    return result
+
+
+def _options(converter: cattrs.Converter, raw: Any) -> types.FormattingOptions | None:
+    value = raw.get("formattingOptions") if isinstance(raw, dict) else None
+    if not isinstance(value, dict):
+        return None
+    try:
+        options: types.FormattingOptions = converter.structure(value, types.FormattingOptions)
+    except (cattrs.BaseValidationError, TypeError, ValueError):
+        return None  # malformed options are a hint we can do without, not a failed request
+    return options
