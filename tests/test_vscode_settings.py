@@ -7,12 +7,12 @@ only) fails here, in the suite every change runs, rather than in an editor.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 from typing import Any
 
-from qwen_lsp.settings import Settings, _camel
+from qwen_lsp.providers import DIALECTS, PRESETS, THINKING_OFF
+from qwen_lsp.settings import Settings, setting_fields
 
 MANIFEST = Path(__file__).parent.parent / "editors" / "vscode" / "package.json"
 # Not settings: the key lives in VS Code's SecretStorage and reaches the server in its environment.
@@ -28,11 +28,12 @@ def _contributed() -> dict[str, dict[str, Any]]:
     return properties
 
 
-def _server_fields() -> dict[str, dataclasses.Field[Any]]:
+def _server_fields() -> dict[str, str]:
+    """``qwenLsp.<camelCase>`` → ``Settings`` field name, for every editor setting."""
     return {
-        f"qwenLsp.{_camel(f.name)}": f
-        for f in dataclasses.fields(Settings)
-        if f.name not in NOT_CONTRIBUTED
+        f"qwenLsp.{key}": name
+        for key, name in setting_fields().items()
+        if name not in NOT_CONTRIBUTED
     }
 
 
@@ -49,8 +50,15 @@ def test_every_server_setting_is_contributed_and_nothing_else() -> None:
 def test_defaults_and_types_match_the_server() -> None:
     contributed = _contributed()
     defaults = Settings()
-    for name, f in _server_fields().items():
-        default = getattr(defaults, f.name)
+    for name, field_name in _server_fields().items():
+        default = getattr(defaults, field_name)
         expected = list(default) if isinstance(default, tuple) else default
         assert contributed[name]["default"] == expected, name
         assert contributed[name]["type"] == JSON_TYPES[type(default)], name
+
+
+def test_choices_match_the_server() -> None:
+    contributed = _contributed()
+    assert contributed["qwenLsp.provider"]["enum"] == list(PRESETS)
+    assert contributed["qwenLsp.dialect"]["enum"] == list(DIALECTS)
+    assert contributed["qwenLsp.thinkingOff"]["enum"] == list(THINKING_OFF)
