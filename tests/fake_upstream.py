@@ -36,6 +36,8 @@ class Reply:
     finish_reason: str = "stop"
     drop_after: int | None = None  # hang up after this many chunks
     hang: bool = False  # accept and never answer
+    hold_after: int | None = None  # after this many chunks, wait until ``gate`` is set
+    gate: threading.Event | None = None
 
     @classmethod
     def text(cls, text: str, size: int = 4, **options: Any) -> Reply:
@@ -169,6 +171,8 @@ def _handler_for(fake: FakeUpstream) -> type[BaseHTTPRequestHandler]:
                     return  # hang up mid-stream
                 if index and not self._wait(received, reply.chunk_delay):
                     return
+                if index == reply.hold_after and not self._hold(received, reply.gate):
+                    return
                 if not self._send(received, _chunk(model, {"content": piece}, None)):
                     return
                 received.chunks_sent += 1
@@ -209,6 +213,13 @@ def _handler_for(fake: FakeUpstream) -> type[BaseHTTPRequestHandler]:
                     if closed:
                         self._hung_up(received)
                         return False
+            return True
+
+        def _hold(self, received: Received, gate: threading.Event | None) -> bool:
+            """Wait for the test to open ``gate``; False if the client hung up meanwhile."""
+            while gate is not None and not gate.is_set():
+                if not self._wait(received, 0.02):
+                    return False
             return True
 
         def _hung_up(self, received: Received) -> None:

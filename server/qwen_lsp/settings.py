@@ -43,6 +43,7 @@ class Settings:
     prefix_tokens: int = 3000  # estimated tokens of code before the cursor
     suffix_tokens: int = 1000  # ... after the cursor
     context_tokens: int = 1500  # ... from other files (0: none)
+    request_policy: str = "default"  # "fixed" / "naive" exist for comparisons (bench/)
     # field name → where its value came from ("default", "preset ark", "env QWEN_LSP_MODEL", …)
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
     # the providers' usual key variables found in the environment, for the key fallback
@@ -219,4 +220,5 @@ _PARSERS: dict[str, Callable[[object], Any]] = {
     "prefix_tokens": _number(int, 16, 200_000),
     "suffix_tokens": _number(int, 0, 100_000),
     "context_tokens": _number(int, 0, 100_000),
+    "request_policy": _choice(("default", "fixed", "naive")),
 }

@@ -1,4 +1,4 @@
-"""The pipeline in one place: exclude → debounce → context → dialect → stream → post-process."""
+"""The pipeline in one place: exclude → context → scheduler → dialect → stream → post-process."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ import logging
 from collections.abc import Callable
 from contextlib import aclosing
 
-from qwen_lsp.engine.context import build_prompt
+from qwen_lsp.engine.context import Prompt, build_prompt
 from qwen_lsp.engine.dialects import dialect_for
 from qwen_lsp.engine.exclude import is_excluded
 from qwen_lsp.engine.model import Completion, CompletionTask, Status
+from qwen_lsp.engine.policy import Policy, policy_for
 from qwen_lsp.engine.postprocess import Cursor, clean, complete_lines, is_finished
-from qwen_lsp.engine.scheduler import Scheduler
+from qwen_lsp.engine.scheduler import Progress, Scheduler
 from qwen_lsp.engine.upstream import StreamStats, Upstream, UpstreamError
 from qwen_lsp.settings import Settings
 
@@ -27,7 +28,7 @@ class Engine:
     def __init__(self, settings: Settings, on_status: StatusListener | None = None) -> None:
         self._settings = settings
         self._on_status = on_status or (lambda status: None)
-        self._scheduler = Scheduler()
+        self._scheduler = Scheduler(self._generate, _policy(settings))
         self._upstream: Upstream | None = None
 
     @property
@@ -38,6 +39,7 @@ class Engine:
         """Use new settings from the next request on (a new client if the endpoint changed)."""
         self._settings = settings
         self._upstream = None
+        self._scheduler.policy = _policy(settings)
         self._on_status(Status("ready") if self.can_complete else Status("disabled"))
 
     @property
@@ -49,28 +51,24 @@ class Engine:
         settings = self._settings
         if not self.can_complete or is_excluded(task.path, settings.exclude):
             return None
-        ticket = self._scheduler.claim(task.uri)
-        try:
-            debounce = 0.0 if task.invoked else settings.debounce_ms / 1000
-            if debounce and not await ticket.wait_quiet(debounce):
-                return None
-            return await ticket.run(self._generate(task))
-        finally:
-            self._scheduler.release(task.uri, ticket)
+        prompt = build_prompt(task, settings.prefix_tokens, settings.suffix_tokens)
+        return await self._scheduler.complete(task.uri, prompt, task.invoked)
 
-    async def _generate(self, task: CompletionTask) -> Completion | None:
-        prompt = build_prompt(task, self._settings.prefix_tokens, self._settings.suffix_tokens)
-        cursor = Cursor(prompt.prefix, prompt.suffix, task.language_id, prompt.indent)
+    def document_changed(self, uri: str) -> None:
+        """The editor changed a document: the debounce learns typing speed from this."""
+        self._scheduler.edited(uri)
+
+    async def _generate(self, prompt: Prompt, progress: Progress) -> Completion | None:
+        cursor = Cursor(prompt.prefix, prompt.suffix, prompt.language_id, prompt.indent)
         stats = StreamStats()
-        raw = ""
         self._on_status(Status("busy"))
         try:
             async with aclosing(
                 self._client().stream(dialect_for(self._settings).build(prompt), stats)
             ) as chunks:
                 async for piece in chunks:
-                    raw += piece
-                    if is_finished(raw, cursor):
+                    progress.add(piece)
+                    if is_finished(progress.text, cursor):
                         break  # closing the stream stops generation and billing
         except UpstreamError as exc:
             log.warning("upstream error (%s): %s", exc.kind, exc.message)
@@ -80,6 +78,7 @@ class Engine:
             self._on_status(Status("ready"))
             raise
         self._on_status(Status("ready"))
+        raw = progress.text
         if stats.finish_reason == "length":
             raw = complete_lines(raw)  # never show a half line
         return clean(raw, cursor)
@@ -88,3 +87,7 @@ class Engine:
         if self._upstream is None:
             self._upstream = Upstream(self._settings)
         return self._upstream
+
+
+def _policy(settings: Settings) -> Policy:
+    return policy_for(settings.request_policy, settings.debounce_ms)

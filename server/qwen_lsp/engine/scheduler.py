@@ -1,13 +1,50 @@
-"""Per-document request ordering: a newer request makes the older one stale at once."""
+"""The request lifecycle, per document: debounce, supersede, abort, cache, in-flight reuse.
+
+Every request for a document makes the older ones stale: they are answered at once (None) and a
+stream nobody waits for any more is closed, not drained. Before anything goes upstream the request
+looks in the cache, then for a running stream that has already produced what the user typed since
+it started (it attaches instead of opening another), then waits out the debounce.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable
+import time
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from qwen_lsp.engine.cache import MISS, CompletionCache, remainder, typed_since
+from qwen_lsp.engine.context import Prompt
+from qwen_lsp.engine.debounce import Debouncer
+from qwen_lsp.engine.model import Completion
+from qwen_lsp.engine.policy import Policy
+
 T = TypeVar("T")
+
+# A stream left without followers by $/cancelRequest lives this long, so that the request the
+# client sends next can still attach to it (VS Code cancels before it asks again).
+ORPHAN_GRACE = 0.05
+
+
+class Progress:
+    """What a running stream has produced so far; the fetch adds to it, the scheduler watches."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.text = ""
+        self.started = clock()
+        self.first_at: float | None = None
+        self.on_add: Callable[[], None] = lambda: None
+        self._clock = clock
+
+    def add(self, piece: str) -> None:
+        if self.first_at is None:
+            self.first_at = self._clock()
+        self.text += piece
+        self.on_add()
+
+
+Fetch = Callable[[Prompt, Progress], Awaitable[Completion | None]]
 
 
 class Ticket:
@@ -31,25 +68,159 @@ class Ticket:
         finally:
             watcher.cancel()
             if not job.done():
-                job.cancel()  # closes the upstream stream in the generator's finally
+                job.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await job
         return job.result() if not job.cancelled() else None
 
 
+def consistent(produced: str, typed: str) -> bool:
+    """True while a stream that produced ``produced`` may still match what the user typed."""
+    return produced.startswith(typed) or typed.startswith(produced)
+
+
+class Stream:
+    """One upstream call in flight, shared by the requests that attached to it.
+
+    ``latest`` is the newest attached prompt; the stream is aborted as soon as its output
+    contradicts what the user typed since it started (``diverged``).
+    """
+
+    def __init__(self, prompt: Prompt, progress: Progress, job: asyncio.Task[Completion | None]):
+        self.prompt = self.latest = prompt
+        self.progress = progress
+        self.job = job
+        self.followers = 0
+        self.diverged = False
+        progress.on_add = self._check
+
+    def attach(self, prompt: Prompt) -> bool:
+        """Follow this stream for ``prompt`` if it may still produce what was typed."""
+        typed = typed_since(self.prompt, prompt)
+        if typed is None or not consistent(self.progress.text, typed):
+            return False
+        self.latest = prompt
+        return True
+
+    def _check(self) -> None:
+        typed = typed_since(self.prompt, self.latest) or ""
+        if not consistent(self.progress.text, typed):
+            self.diverged = True
+            self.job.cancel()  # stop paying for text nobody will see
+
+
 class Scheduler:
-    """Keeps the newest ticket per document; claiming a new one marks the previous stale."""
+    """Decides, per document, whether and when a request goes upstream."""
 
-    def __init__(self) -> None:
-        self._current: dict[str, Ticket] = {}
+    def __init__(
+        self,
+        fetch: Fetch,
+        policy: Policy,
+        debouncer: Debouncer | None = None,
+        cache: CompletionCache | None = None,
+    ) -> None:
+        self._fetch = fetch
+        self.debouncer = debouncer or Debouncer(policy)
+        self.cache = cache or CompletionCache()
+        self.policy = policy
+        self._tickets: dict[str, Ticket] = {}
+        self._streams: dict[str, Stream] = {}
 
-    def claim(self, key: str) -> Ticket:
-        previous = self._current.get(key)
+    @property
+    def policy(self) -> Policy:
+        return self._policy
+
+    @policy.setter
+    def policy(self, policy: Policy) -> None:
+        self._policy = policy
+        self.debouncer.policy = policy
+        self.cache.clear()
+
+    async def complete(self, uri: str, prompt: Prompt, invoked: bool) -> Completion | None:
+        """The completion for ``prompt`` in document ``uri``; None when stale or nothing found."""
+        if not self._policy.supersede:
+            return await self._fetch(prompt, Progress())
+        ticket = self._claim(uri)
+        try:
+            return await self._serve(uri, prompt, invoked, ticket)
+        finally:
+            if self._tickets.get(uri) is ticket:
+                del self._tickets[uri]
+
+    def edited(self, uri: str) -> None:
+        self.debouncer.edited(uri)
+
+    def _claim(self, uri: str) -> Ticket:
+        previous = self._tickets.get(uri)
         if previous is not None:
             previous.stale.set()
-        ticket = self._current[key] = Ticket()
+        ticket = self._tickets[uri] = Ticket()
         return ticket
 
-    def release(self, key: str, ticket: Ticket) -> None:
-        if self._current.get(key) is ticket:
-            del self._current[key]
+    async def _serve(
+        self, uri: str, prompt: Prompt, invoked: bool, ticket: Ticket
+    ) -> Completion | None:
+        if self._policy.reuse and (found := self.cache.lookup(uri, prompt)) is not MISS:
+            return found
+        stream = self._streams.get(uri)
+        if stream is None or not self._policy.reuse or not stream.attach(prompt):
+            self._abort(uri)  # it only serves stale requests now
+            wait = 0.0 if invoked else self.debouncer.wait(uri)
+            if wait and not await ticket.wait_quiet(wait):
+                return None
+            stream = self._start(uri, prompt)
+        return await ticket.run(self._follow(uri, stream, prompt))
+
+    async def _follow(self, uri: str, stream: Stream, prompt: Prompt) -> Completion | None:
+        stream.followers += 1
+        try:
+            await asyncio.wait({stream.job})  # not cancelled with us: others may follow it
+        finally:
+            stream.followers -= 1
+            if not stream.followers and not stream.job.done():
+                asyncio.get_running_loop().call_later(ORPHAN_GRACE, self._drop_orphan, stream)
+        if stream.job.cancelled():
+            if stream.diverged and stream.latest is prompt:
+                return await self._restart(uri, prompt)
+            return None
+        result = stream.job.result()
+        typed = typed_since(stream.prompt, prompt)
+        if not typed or result is None:
+            return result
+        if (rest := remainder(result, typed)) is not None:
+            return rest
+        return await self._restart(uri, prompt)
+
+    async def _restart(self, uri: str, prompt: Prompt) -> Completion | None:
+        """The model went another way than the user typed: ask for this prompt itself."""
+        await asyncio.sleep(self.debouncer.wait(uri))  # the user may still be typing
+        return await self._follow(uri, self._start(uri, prompt), prompt)
+
+    def _start(self, uri: str, prompt: Prompt) -> Stream:
+        self._abort(uri)
+        progress = Progress()
+        stream = Stream(prompt, progress, asyncio.ensure_future(self._run(uri, prompt, progress)))
+        self._streams[uri] = stream
+        stream.job.add_done_callback(lambda _: self._forget(uri, stream))
+        return stream
+
+    async def _run(self, uri: str, prompt: Prompt, progress: Progress) -> Completion | None:
+        result = await self._fetch(prompt, progress)
+        if progress.first_at is not None:
+            self.debouncer.answered(progress.first_at - progress.started)
+        if self._policy.reuse:
+            self.cache.store(uri, prompt, result)
+        return result
+
+    def _abort(self, uri: str) -> None:
+        stream = self._streams.pop(uri, None)
+        if stream is not None:
+            stream.job.cancel()  # closes the HTTP stream: the provider stops generating
+
+    def _drop_orphan(self, stream: Stream) -> None:
+        if not stream.followers and not stream.job.done():
+            stream.job.cancel()
+
+    def _forget(self, uri: str, stream: Stream) -> None:
+        if self._streams.get(uri) is stream:
+            del self._streams[uri]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from qwen_lsp.engine import Completion, CompletionTask
-from qwen_lsp.lsp.documents import lsp_range, make_task, with_selection
+from qwen_lsp.lsp.documents import lsp_range, make_task, open_document, with_selection
 from qwen_lsp.lsp.inline_params import InlineParams
 
 if TYPE_CHECKING:
@@ -85,4 +85,8 @@ async def _complete(ls: QwenLanguageServer, task: CompletionTask | None) -> Comp
     if task is None:
         return None
     ls.warn_if_unusable()
-    return await ls.engine.complete(task)
+    found = await ls.engine.complete(task)
+    document = open_document(ls.workspace, task.uri)
+    if document is None or document.version != task.version:
+        return None  # the document moved on while the model was thinking: the answer is stale
+    return found

@@ -99,6 +99,10 @@ def create_server(base: Settings, base_errors: list[str]) -> QwenLanguageServer:
     ) -> None:
         ls.apply_settings(settings_section(params.settings))
 
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: QwenLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
+        ls.engine.document_changed(params.text_document.uri)
+
     server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())(
         completion.inline_completion
     )

@@ -1,0 +1,85 @@
+"""How long to wait after the last edit before asking the model: learnt, not guessed.
+
+The rule (measured in ``bench/lifecycle.py``, see the README's Performance section):
+
+    quiet = clamp(1.25 × p90(recent typing gaps), FLOOR, cap)
+    cap   = clamp(TTFT_SHARE × median(recent time to first token), FLOOR_CAP, CEILING)
+
+A typing gap is the time between two edits less than ``PAUSE`` apart; longer gaps are pauses, not
+typing. Waiting a little longer than almost every gap inside a burst means one request per pause.
+The cap ties the wait to the model: when the model answers fast, every millisecond of waiting is a
+large share of what the user waits, so slow typists get a request per keystroke instead (each one
+answered or closed at the next keystroke). The quiet time counts from the document's last edit, so
+a client that already waited (Neovim 0.12 debounces 200 ms itself) does not pay twice.
+``debounceMs`` is the starting point until enough gaps were seen; 0 turns debouncing off.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
+
+from qwen_lsp.engine.policy import Policy
+
+PAUSE = 1.0  # seconds: a longer gap between edits ends a burst of typing
+FLOOR = 0.05
+FLOOR_CAP = 0.15
+CEILING = 0.6
+GAP_MARGIN = 1.25
+TTFT_SHARE = 0.5
+MIN_SAMPLES = 4
+_GAPS = 24
+_LATENCIES = 8
+_DOCUMENTS = 256
+
+
+def quantile(values: list[float], q: float) -> float:
+    """The ``q`` quantile of ``values`` (nearest rank; values need not be sorted)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+class Debouncer:
+    """Learns typing gaps and model latency; tells how long a request should still wait."""
+
+    def __init__(self, policy: Policy, clock: Callable[[], float] = time.monotonic) -> None:
+        self.policy = policy
+        self._clock = clock
+        self._gaps: deque[float] = deque(maxlen=_GAPS)
+        self._latencies: deque[float] = deque(maxlen=_LATENCIES)
+        self._edited: OrderedDict[str, float] = OrderedDict()
+        self._last_edit: float | None = None
+
+    def edited(self, uri: str) -> None:
+        """A document changed (a keystroke, usually)."""
+        now = self._clock()
+        if self._last_edit is not None and now - self._last_edit < PAUSE:
+            self._gaps.append(now - self._last_edit)
+        self._last_edit = now
+        self._edited[uri] = now
+        self._edited.move_to_end(uri)
+        if len(self._edited) > _DOCUMENTS:
+            self._edited.popitem(last=False)
+
+    def answered(self, first_token_seconds: float) -> None:
+        """An upstream stream produced its first text this long after it was opened."""
+        self._latencies.append(first_token_seconds)
+
+    def quiet(self) -> float:
+        """The quiet time, in seconds, a request needs after the last edit."""
+        base = self.policy.debounce_ms / 1000
+        if not base or not self.policy.adaptive or len(self._gaps) < MIN_SAMPLES:
+            return base
+        cap = CEILING
+        if self._latencies:
+            cap = min(CEILING, max(FLOOR_CAP, TTFT_SHARE * quantile(list(self._latencies), 0.5)))
+        return min(cap, max(FLOOR, GAP_MARGIN * quantile(list(self._gaps), 0.9)))
+
+    def wait(self, uri: str) -> float:
+        """How much longer a request for ``uri`` arriving now should wait."""
+        quiet = self.quiet()
+        edited = self._edited.get(uri)
+        if not self.policy.adaptive or edited is None:
+            return quiet
+        return max(0.0, quiet - (self._clock() - edited))

@@ -1,0 +1,31 @@
+"""How eagerly requests go upstream: the request policies the benchmark compares.
+
+``default`` is what users get. ``fixed`` is a well-behaved classic (fixed debounce, stale requests
+answered and their streams closed, no cache). ``naive`` sends every request and reads every stream
+to the end, as a simple client does: it is the baseline the benchmark's ratios are against.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+POLICY_NAMES = ("default", "fixed", "naive")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The switches of the request lifecycle."""
+
+    debounce_ms: int = 120  # the fixed quiet time, or the adaptive one's starting point
+    adaptive: bool = True  # learn the quiet time from typing gaps and model latency
+    supersede: bool = True  # a newer request for a document answers older ones, closes streams
+    reuse: bool = True  # typed-through cache, per-document LRU, attaching to in-flight streams
+
+
+def policy_for(name: str, debounce_ms: int) -> Policy:
+    """The policy called ``name`` (unknown names get the default)."""
+    if name == "naive":
+        return Policy(0, adaptive=False, supersede=False, reuse=False)
+    if name == "fixed":
+        return Policy(debounce_ms, adaptive=False, reuse=False)
+    return Policy(debounce_ms)
