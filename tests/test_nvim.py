@@ -305,3 +305,23 @@ def test_disable_stops_suggestions_and_statusline_says_so(editor: Editor, tmp_pa
     assert editor.sent() == sent
     editor.nvim.command("QwenLsp toggle")
     editor.until(lambda: statusline() == "qwen: ready")
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "piece"),
+    [
+        ("urn a + b", "word", "urn"),
+        (" a + b", "word", " a"),
+        ("(x, y)", "word", "("),
+        ("中文🙂 = 1", "word", "中文🙂"),  # never splits a multibyte character
+        ("   ", "word", "   "),
+        ("x, y)\nprint()", "line", "x, y)"),
+        ("\n    total = 1\n    return total", "line", "\n    total = 1"),
+    ],
+)
+def test_partial_accept_takes_the_next_word_or_line(
+    shared_editor: Editor, text: str, kind: str, piece: str
+) -> None:
+    assert (
+        shared_editor.lua("return require('qwen_lsp.suggestion').piece(...)", text, kind) == piece
+    )
