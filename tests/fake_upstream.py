@@ -1,7 +1,10 @@
 """A fake OpenAI-compatible provider: a real HTTP server on 127.0.0.1 that streams SSE.
 
 Tests and benchmarks script its replies (text, delays, HTTP errors, dropped streams) and read back
-what it received: every request body and header, and when the client hung up.
+what it received: every request body and header, and when the client hung up. Replies take the
+shape of the endpoint asked: chat chunks (``/chat/completions``, Mistral ``/fim/completions``),
+text-completion chunks (``/completions``), llama.cpp ``/infill`` events, Ollama ``/api/generate``
+newline-delimited JSON.
 
 Run it alone for trying the server by hand::
 
@@ -157,8 +160,11 @@ def _handler_for(fake: FakeUpstream) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(payload)
 
         def _stream(self, reply: Reply, received: Received) -> None:
+            wire = _wire(received.path)
             self.send_response(200)
-            self.send_header("content-type", "text/event-stream")
+            self.send_header(
+                "content-type", "application/x-ndjson" if wire == "ollama" else "text/event-stream"
+            )
             self.send_header("cache-control", "no-cache")
             self.send_header("connection", "close")
             self.end_headers()
@@ -173,21 +179,24 @@ def _handler_for(fake: FakeUpstream) -> type[BaseHTTPRequestHandler]:
                     return
                 if index == reply.hold_after and not self._hold(received, reply.gate):
                     return
-                if not self._send(received, _chunk(model, {"content": piece}, None)):
+                if not self._send(received, _event(wire, model, piece, None)):
                     return
                 received.chunks_sent += 1
                 fake.touch()
-            usage = {
-                "prompt_tokens": len(json.dumps(received.body.get("messages", ""))) // 4,
-                "completion_tokens": received.chunks_sent,
-                "total_tokens": 0,
-            }
-            final = _chunk(model, {}, reply.finish_reason)
-            self._send(received, final)
-            self._send(received, {**_chunk(model, {}, None), "choices": [], "usage": usage})
-            self._send_raw(received, b"data: [DONE]\n\n")
+            self._send(received, _event(wire, model, "", reply.finish_reason))
+            if wire == "chat":
+                usage = {
+                    "prompt_tokens": len(json.dumps(received.body.get("messages", ""))) // 4,
+                    "completion_tokens": received.chunks_sent,
+                    "total_tokens": 0,
+                }
+                self._send(received, {**_chunk(model, {}, None), "choices": [], "usage": usage})
+            if wire != "ollama":
+                self._send_raw(received, b"data: [DONE]\n\n")
 
         def _send(self, received: Received, event: dict[str, Any]) -> bool:
+            if _wire(received.path) == "ollama":
+                return self._send_raw(received, f"{json.dumps(event)}\n".encode())
             return self._send_raw(received, f"data: {json.dumps(event)}\n\n".encode())
 
         def _send_raw(self, received: Received, data: bytes) -> bool:
@@ -228,6 +237,32 @@ def _handler_for(fake: FakeUpstream) -> type[BaseHTTPRequestHandler]:
             fake.touch()
 
     return Handler
+
+
+def _wire(path: str) -> str:
+    """Which reply shape the endpoint at ``path`` speaks."""
+    if path.endswith("/infill"):
+        return "infill"
+    if path.endswith("/api/generate"):
+        return "ollama"
+    if path.endswith("/completions") and not path.endswith(
+        ("/chat/completions", "/fim/completions")
+    ):
+        return "text"
+    return "chat"
+
+
+def _event(wire: str, model: str, text: str, finish: str | None) -> dict[str, Any]:
+    """One streamed event carrying ``text``, or the last one when ``finish`` is given."""
+    if wire == "infill":
+        stop_type = {"length": "limit", "stop": "eos"}.get(finish or "", "none")
+        return {"content": text, "stop": finish is not None, "stop_type": stop_type}
+    if wire == "ollama":
+        return {"model": model, "response": text, "done": finish is not None, "done_reason": finish}
+    if wire == "text":
+        choice = {"index": 0, "text": text, "finish_reason": finish}
+        return {"id": "cmpl-fake", "object": "text_completion", "model": model, "choices": [choice]}
+    return _chunk(model, {"content": text} if finish is None else {}, finish)
 
 
 def _chunk(model: str, delta: dict[str, Any], finish: str | None) -> dict[str, Any]:

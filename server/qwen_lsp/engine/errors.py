@@ -150,9 +150,10 @@ def dialect_advice(settings: Settings, words: str = "") -> str:
     provider = provider_at(settings.base_url) or settings.provider
     dialect = PRESETS[provider].dialect
     if dialect != settings.dialect:
+        also = f" (or `provider` to '{provider}')" if provider != settings.provider else ""
         return (
             f"{PRESETS[provider].label} continues a prefix in the '{dialect}' dialect: set "
-            f"`dialect` to '{dialect}' (or `provider` to '{provider}')."
+            f"`dialect` to '{dialect}'{also}."
         )
     return (
         "Choose a model that supports it, or another dialect: 'prefill' (a plain trailing "

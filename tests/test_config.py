@@ -1,0 +1,91 @@
+"""Config files: the user file, the project file, and their place in the precedence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qwen_lsp.config import find_project_file, load, user_config_path
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    return {"HOME": str(tmp_path / "home"), "XDG_CONFIG_HOME": str(tmp_path / "xdg"), **extra}
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_precedence_is_defaults_user_file_project_file_environment(tmp_path: Path) -> None:
+    env = _env(tmp_path, QWEN_LSP_TIMEOUT_MS="3000")
+    user = _write(
+        tmp_path / "xdg" / "qwen-lsp" / "config.toml",
+        'provider = "deepseek"\nmodel = "user-model"\nmax_tokens = 100\ntimeoutMs = 5000\n'
+        'api_key = "sk-user-file"\n',
+    )
+    project = _write(tmp_path / "repo" / ".qwen-lsp.toml", "maxTokens = 64\ndebounce-ms = 50\n")
+    (tmp_path / "repo" / "src").mkdir()
+
+    settings, errors, files = load(env, tmp_path / "repo" / "src")
+
+    assert errors == []
+    assert [(f.kind, f.path, f.found) for f in files] == [
+        ("user file", user, True),
+        ("project file", project, True),
+    ]
+    assert (settings.provider, settings.model, settings.dialect) == (
+        "deepseek",
+        "user-model",
+        "prefix",
+    )
+    assert (settings.max_tokens, settings.debounce_ms, settings.timeout_ms) == (64, 50, 3000)
+    assert settings.api_key == "sk-user-file"
+    assert settings.source("model") == f"user file {user}"
+    assert settings.source("max_tokens") == f"project file {project}"
+    assert settings.source("timeout_ms") == "env QWEN_LSP_TIMEOUT_MS"
+    assert settings.source("base_url") == "preset deepseek"
+    assert settings.source("temperature") == "default"
+
+    editor, _ = settings.merged({"maxTokens": 32})
+    assert (editor.max_tokens, editor.source("max_tokens")) == (32, "editor")
+
+
+def test_a_project_file_cannot_hold_the_key_and_typos_are_reported(tmp_path: Path) -> None:
+    _write(tmp_path / ".qwen-lsp.toml", 'apiKey = "sk-committed"\nmodle = "x"\ntemperature = 7\n')
+
+    settings, errors, _ = load(_env(tmp_path), tmp_path)
+
+    assert settings.api_key is None
+    assert settings.temperature == 0.2
+    assert len(errors) == 3
+    assert "apiKey is not allowed in project file" in errors[0]
+    assert "unknown setting 'modle'" in errors[1]
+    assert "temperature" in errors[2] and ".qwen-lsp.toml" in errors[2]
+    assert all("sk-committed" not in error for error in errors)
+
+
+def test_a_broken_file_is_reported_and_ignored(tmp_path: Path) -> None:
+    path = _write(tmp_path / "xdg" / "qwen-lsp" / "config.toml", 'model = "unterminated\n')
+
+    settings, errors, files = load(_env(tmp_path), None)
+
+    assert settings.model == "qwen3-coder-flash"
+    assert len(errors) == 1 and str(path) in errors[0]
+    assert files[0].found
+
+
+def test_no_files_at_all_means_defaults(tmp_path: Path) -> None:
+    settings, errors, files = load(_env(tmp_path), tmp_path)
+    assert errors == [] and not any(f.found for f in files)
+    assert settings.source("model") == "default"
+
+
+def test_file_locations(tmp_path: Path) -> None:
+    assert user_config_path({"HOME": "/h"}) == Path("/h/.config/qwen-lsp/config.toml")
+    assert user_config_path({"XDG_CONFIG_HOME": "/x"}) == Path("/x/qwen-lsp/config.toml")
+    nested = tmp_path / "a" / "b"
+    nested.mkdir(parents=True)
+    assert find_project_file(nested) is None or tmp_path not in find_project_file(nested).parents
+    found = _write(tmp_path / "a" / ".qwen-lsp.toml", "")
+    assert find_project_file(nested) == found

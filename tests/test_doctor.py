@@ -1,0 +1,204 @@
+"""`qwen-lsp doctor` against the fake provider: the report, the verdict, the exit status."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from qwen_lsp.cli import main
+from qwen_lsp.doctor import PROBE
+from tests.conftest import TEST_KEY, server_env
+from tests.fake_upstream import FakeUpstream, Reply
+
+
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+Doctor = Callable[..., Result]
+
+
+@pytest.fixture
+def doctor(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Doctor:
+    """Run ``qwen-lsp doctor`` in this process (a fresh interpreter per case is slow)."""
+
+    def run(*args: str, env: dict[str, str], cwd: Path | None = None) -> Result:
+        for name in list(os.environ):
+            monkeypatch.delenv(name)
+        for name, value in server_env(**env).items():
+            monkeypatch.setenv(name, value)
+        if cwd is not None:
+            monkeypatch.chdir(cwd)
+        root = logging.getLogger()
+        handlers, level = root.handlers[:], root.level
+        try:
+            code = main(["doctor", *args])
+        finally:
+            root.handlers[:], root.level = handlers, level
+        out, err = capsys.readouterr()
+        assert TEST_KEY not in out + err
+        return Result(code, out, err)
+
+    return run
+
+
+def test_the_command_runs_as_a_program(upstream: FakeUpstream) -> None:
+    upstream.script(Reply.text(" a + b\n"))
+    env = {"QWEN_LSP_API_KEY": TEST_KEY, "QWEN_LSP_BASE_URL": upstream.base_url}
+
+    result = subprocess.run(
+        [sys.executable, "-m", "qwen_lsp", "doctor"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=server_env(**env),
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.rstrip().endswith("verdict: OK")
+    assert TEST_KEY not in result.stdout + result.stderr
+
+
+def test_success_reports_sources_timings_and_no_echo(
+    doctor: Doctor, upstream: FakeUpstream, tmp_path: Path
+) -> None:
+    upstream.script(Reply.text(" a + b\n"))
+    (tmp_path / ".qwen-lsp.toml").write_text("maxTokens = 99\n")
+    env = {"QWEN_LSP_API_KEY": TEST_KEY, "QWEN_LSP_BASE_URL": upstream.base_url}
+
+    result = doctor("--settings", '{"temperature": 0.1}', env=env, cwd=tmp_path)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "default < preset < user file < project file < env < editor" in out
+    assert "apiKey       set (24 characters)" in out and "env QWEN_LSP_API_KEY" in out
+    assert "env QWEN_LSP_BASE_URL" in out
+    assert f"project file {tmp_path / '.qwen-lsp.toml'}" in out
+    assert (
+        "temperature  0.1" in out
+        and out.split("temperature  0.1")[1].split("\n")[0].strip() == "editor"
+    )
+    assert f"request: POST {upstream.base_url}/chat/completions (dialect partial)" in out
+    assert "completion: 'a + b'" in out
+    assert "latency: " in out and "first token: " in out
+    assert "prefix echoed: no" in out
+    assert out.rstrip().endswith("verdict: OK")
+    (request,) = upstream.requests
+    assert request.body["max_tokens"] == 16  # tiny
+    assert request.messages[-1] == {"role": "assistant", "content": PROBE.prefix, "partial": True}
+
+
+def test_a_provider_that_echoes_the_prefix_is_reported(
+    doctor: Doctor, upstream: FakeUpstream
+) -> None:
+    upstream.script(Reply.text(PROBE.prefix + " a + b\n"))
+    env = {
+        "MISTRAL_API_KEY": TEST_KEY,
+        "QWEN_LSP_PROVIDER": "mistral",
+        "QWEN_LSP_BASE_URL": upstream.base_url,
+    }
+
+    result = doctor(env=env)
+
+    assert result.returncode == 0, result.stdout
+    assert "apiKey       set (24 characters)" in result.stdout
+    assert "env MISTRAL_API_KEY" in result.stdout
+    assert "prefix echoed: yes (expected for this provider" in result.stdout
+    assert "completion: 'a + b'" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("reply", "settings", "kind", "words"),
+    [
+        (Reply(status=401, error={"message": f"bad key {TEST_KEY}"}), {}, "auth", "API key"),
+        (
+            Reply(status=404, error={"code": "model_not_found", "message": "no such model"}),
+            {},
+            "not_found",
+            "does not know model 'qwen3-coder-flash'",
+        ),
+        (
+            Reply(status=429, error={"message": "slow down"}, headers={"retry-after": "30"}),
+            {},
+            "rate_limited",
+            "wait 30 s",
+        ),
+        (Reply(hang=True), {"QWEN_LSP_TIMEOUT_MS": "500"}, "timeout", "within 500 ms"),
+        (Reply.text(""), {}, "empty", "no code"),
+    ],
+    ids=["401", "404-model", "429", "timeout", "empty"],
+)
+def test_provider_failures_get_a_verdict_a_fix_and_exit_1(
+    doctor: Doctor,
+    upstream: FakeUpstream,
+    reply: Reply,
+    settings: dict[str, str],
+    kind: str,
+    words: str,
+) -> None:
+    upstream.script(reply)
+    env = {"QWEN_LSP_API_KEY": TEST_KEY, "QWEN_LSP_BASE_URL": upstream.base_url, **settings}
+
+    result = doctor(env=env)
+
+    assert result.returncode == 1
+    verdict = result.stdout.rstrip().splitlines()[-1]
+    assert verdict.startswith(f"verdict: FAILED ({kind}): ")
+    assert words in verdict
+
+
+def test_dns_failure(doctor: Doctor) -> None:
+    # .invalid never resolves (RFC 6761): the lookup fails without reaching any server.
+    env = {"QWEN_LSP_API_KEY": TEST_KEY, "QWEN_LSP_BASE_URL": "http://qwen-lsp-doctor.invalid/v1"}
+
+    result = doctor(env=env)
+
+    assert result.returncode == 1
+    assert (
+        "verdict: FAILED (dns): Cannot resolve the host 'qwen-lsp-doctor.invalid'" in result.stdout
+    )
+
+
+def test_tls_failure_when_https_meets_a_plain_http_server(
+    doctor: Doctor, upstream: FakeUpstream
+) -> None:
+    url = upstream.base_url.replace("http://", "https://")
+
+    result = doctor(env={"QWEN_LSP_API_KEY": TEST_KEY, "QWEN_LSP_BASE_URL": url})
+
+    assert result.returncode == 1
+    assert "verdict: FAILED (tls)" in result.stdout and "plain http://" in result.stdout
+
+
+def test_nothing_listening(doctor: Doctor, upstream: FakeUpstream) -> None:
+    url = upstream.base_url
+    upstream.__exit__()  # the port is closed now
+
+    result = doctor(env={"QWEN_LSP_API_KEY": TEST_KEY, "QWEN_LSP_BASE_URL": url})
+
+    assert result.returncode == 1
+    assert "verdict: FAILED (offline)" in result.stdout
+
+
+def test_no_key_fails_before_any_request(doctor: Doctor, upstream: FakeUpstream) -> None:
+    result = doctor(env={"QWEN_LSP_PROVIDER": "ark", "QWEN_LSP_BASE_URL": upstream.base_url})
+
+    assert result.returncode == 1
+    assert "apiKey       not set" in result.stdout
+    assert "verdict: FAILED (no key): set QWEN_LSP_API_KEY or ARK_API_KEY" in result.stdout
+    assert upstream.requests == []
+
+
+def test_bad_editor_settings_json_is_a_usage_error(doctor: Doctor) -> None:
+    result = doctor("--settings", "[1]", env={})
+    assert result.returncode == 2 and "--settings" in result.stderr
