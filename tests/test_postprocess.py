@@ -34,6 +34,7 @@ TABLES: dict[Callable[[str, Cursor], str], list[tuple[str, str, str]]] = {
         ("x = ║", "<think>hmm</think>\n42", "42"),
         ("x = ║", "<think>still going", ""),
         ("x = ║", "42", "42"),
+        ("p = ║", 're.compile("<think>.*</think>")', 're.compile("<think>.*</think>")'),
     ],
     strip_fences: [
         ("x = ║", "```python\n42\n```\n", "42\n"),
@@ -134,6 +135,8 @@ def test_fences_stay_in_markdown() -> None:
     [
         ("print(║)", "x, y)", 1),
         ("print(║)", "x, y", 0),
+        ("f(max(a, ║)", "b)", 0),  # closes max(: the line's `)` is for f(
+        ("d = {'k': [f(║)]}", "a)]} | e", 3),  # closes all three, then goes on
         ("x = [f(║)]", "a)]", 2),
         ("x = [f(║)]", "a)", 1),
         ("x = [f(║)]", "a]", 0),  # does not close f( first: not a rewrite of the rest

@@ -33,7 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     logs.setup(args.log_level)
-    project_dir = Path(args.spot.rsplit(":", 2)[0]).parent if args.command == "complete" else None
+    project_dir = _project_dir(args)
     settings, errors, files = config.load(os.environ, (project_dir or Path.cwd()).absolute())
     for key in (settings.api_key, *settings.provider_keys.values()):
         logs.add_secret(key)
@@ -42,7 +42,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     for error in errors:
         print(error, file=sys.stderr)
     if args.command == "complete":
-        return asyncio.run(_complete(settings, args.spot))
+        return asyncio.run(_complete(settings, args.spot, args.block))
+    if args.command == "eval":
+        from qwen_lsp.evaluation.report import run
+
+        root = Path(args.path)
+        return asyncio.run(run(settings, root, args.samples, args.seed, sys.stdout, args.misses))
     from qwen_lsp.lsp.server import create_server
 
     create_server(settings, errors).start_io()
@@ -69,6 +74,22 @@ def _parser() -> argparse.ArgumentParser:
         "complete", help="print the completion at FILE:LINE:COL (1-based) and exit"
     )
     complete.add_argument("spot", metavar="FILE:LINE:COL")
+    complete.add_argument(
+        "--block",
+        action="store_true",
+        help="complete the whole block, asking again while replies are cut off by maxTokens",
+    )
+    evaluate = commands.add_parser(
+        "eval",
+        help="measure completion quality on your own code: hide code at sampled cursor points "
+        "and compare what the model writes with what was there",
+    )
+    evaluate.add_argument("path", metavar="PATH", help="a source file or a directory")
+    evaluate.add_argument("--samples", type=int, default=100, help="cursor points (default: 100)")
+    evaluate.add_argument("--seed", type=int, default=0, help="sampling seed (default: 0)")
+    evaluate.add_argument(
+        "--misses", type=int, default=0, metavar="N", help="also show the first N mismatches"
+    )
     doctor = commands.add_parser(
         "doctor", help="show the effective configuration, try one tiny completion, give a verdict"
     )
@@ -95,8 +116,19 @@ def _doctor(
     return asyncio.run(doctor.run(settings, files, warnings + errors, sys.stdout))
 
 
-async def _complete(settings: Settings, spot: str) -> int:
+def _project_dir(args: argparse.Namespace) -> Path | None:
+    """Where a project's .qwen-lsp.toml is looked for: near the file or tree being worked on."""
+    if args.command == "complete":
+        return Path(args.spot.rsplit(":", 2)[0]).parent
+    if args.command == "eval":
+        path = Path(args.path)
+        return path if path.is_dir() else path.parent
+    return None
+
+
+async def _complete(settings: Settings, spot: str, block: bool) -> int:
     from qwen_lsp.engine import CompletionTask, Engine
+    from qwen_lsp.languages import language_of
     from qwen_lsp.positions import PositionError, to_offset
 
     try:
@@ -118,20 +150,17 @@ async def _complete(settings: Settings, spot: str) -> int:
         text=text,
         offset=offset,
         path=name,
-        language_id=_language(name),
+        language_id=language_of(name),
         invoked=True,
     )
-    completion = await engine.complete(task)
+    if block:
+        result = await engine.complete_block(task)
+        completion = result.completion if result else None
+    else:
+        completion = await engine.complete(task)
     if failures:
         print(f"qwen-lsp complete: {failures[-1]}", file=sys.stderr)
         return 1
     if completion is not None:
         sys.stdout.write(completion.text + "\n")
     return 0
-
-
-def _language(name: str) -> str:
-    """A language id from the file extension, for the prompt (editors send their own)."""
-    suffix = Path(name).suffix.lstrip(".")
-    aliases = {"py": "python", "js": "javascript", "ts": "typescript", "rs": "rust", "rb": "ruby"}
-    return aliases.get(suffix, suffix)

@@ -6,20 +6,44 @@ import asyncio
 import logging
 from collections.abc import Callable
 from contextlib import aclosing
+from dataclasses import dataclass
 
+from qwen_lsp.engine import continuation
 from qwen_lsp.engine.context import Prompt, build_prompt
+from qwen_lsp.engine.continuation import BlockResult
 from qwen_lsp.engine.dialects import dialect_for
 from qwen_lsp.engine.exclude import is_excluded
 from qwen_lsp.engine.model import Completion, CompletionTask, Status
 from qwen_lsp.engine.policy import Policy, policy_for
 from qwen_lsp.engine.postprocess import Cursor, clean, complete_lines, is_finished
 from qwen_lsp.engine.scheduler import Progress, Scheduler
+from qwen_lsp.engine.tokens import estimate_tokens
 from qwen_lsp.engine.upstream import StreamStats, Upstream, UpstreamError
 from qwen_lsp.settings import Settings
 
 log = logging.getLogger(__name__)
 
 StatusListener = Callable[[Status], None]
+
+
+@dataclass
+class Usage:
+    """Token totals over the engine's life (read by ``qwen-lsp eval``).
+
+    A stream we close early never gets the provider's usage report; those requests are counted
+    with the offline estimate instead, and counted in ``estimated``.
+    """
+
+    requests: int = 0
+    estimated: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    def add(self, stats: StreamStats, prompt: Prompt, output: str) -> None:
+        self.requests += 1
+        self.estimated += not stats.prompt_tokens
+        self.prompt_tokens += stats.prompt_tokens or estimate_tokens(prompt.prefix + prompt.suffix)
+        self.completion_tokens += stats.completion_tokens or estimate_tokens(output)
 
 
 class Engine:
@@ -30,6 +54,7 @@ class Engine:
         self._on_status = on_status or (lambda status: None)
         self._scheduler = Scheduler(self._generate, _policy(settings))
         self._upstream: Upstream | None = None
+        self.usage = Usage()
 
     @property
     def settings(self) -> Settings:
@@ -79,9 +104,32 @@ class Engine:
             raise
         self._on_status(Status("ready"))
         raw = progress.text
+        self.usage.add(stats, prompt, raw)
         if stats.finish_reason == "length":
             raw = complete_lines(raw)  # never show a half line
         return clean(raw, cursor)
+
+    async def complete_block(self, task: CompletionTask) -> BlockResult | None:
+        """The whole block from the cursor on, asking again while replies are cut off by length."""
+        if not self.can_complete or is_excluded(task.path, self._settings.exclude):
+            return None
+        prompt = build_prompt(task, self._settings.prefix_tokens, self._settings.suffix_tokens)
+        cursor = Cursor(prompt.prefix, prompt.suffix, task.language_id, prompt.indent)
+        dialect, client = dialect_for(self._settings), self._client()
+        self._on_status(Status("busy"))
+        status = Status("ready")
+        try:
+            return await continuation.complete_block(
+                lambda p, stats: client.stream(dialect.build(p), stats),
+                prompt,
+                cursor,
+                self._settings.max_tokens,
+            )
+        except UpstreamError as exc:
+            status = Status("error", exc.kind, exc.message)
+            return None
+        finally:
+            self._on_status(status)
 
     def _client(self) -> Upstream:
         if self._upstream is None:

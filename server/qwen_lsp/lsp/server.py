@@ -12,7 +12,7 @@ from pygls.lsp.server import LanguageServer
 from qwen_lsp import __version__
 from qwen_lsp.engine import Engine
 from qwen_lsp.logs import add_secret
-from qwen_lsp.lsp import completion, inline_params
+from qwen_lsp.lsp import block, completion, inline_params
 from qwen_lsp.lsp.notices import Notices
 from qwen_lsp.settings import Settings
 
@@ -106,6 +106,8 @@ def create_server(base: Settings, base_errors: list[str]) -> QwenLanguageServer:
     server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())(
         completion.inline_completion
     )
+
+    server.command(block.COMPLETE_BLOCK_COMMAND)(block.complete_block)
 
     @server.command(completion.ACCEPT_COMMAND)
     def accepted(ls: QwenLanguageServer, *args: Any) -> None:

@@ -30,10 +30,10 @@ Filter = Callable[[str, Cursor], str]
 
 PREPARE: tuple[Filter, ...] = (strip_think, strip_fences, strip_echo, normalise_indentation)
 SCOPE: tuple[Filter, ...] = (
+    drop_suffix_lines,  # first: it compares lines ahead, which the other cuts would hide
     single_line,
     bracket_balance,
     block_scope,
-    drop_suffix_lines,
     drop_repetition,
 )
 FINISH: tuple[Filter, ...] = (drop_line_overlap, trim_end, min_length)

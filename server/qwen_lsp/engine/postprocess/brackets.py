@@ -7,6 +7,7 @@ tell which closers in a completion close something opened *before* the cursor.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from qwen_lsp.engine.postprocess.cursor import Cursor
 
@@ -14,6 +15,7 @@ PAIRS = {"(": ")", "[": "]", "{": "}"}
 CLOSERS = ")]}"
 QUOTES = "\"'`"
 CLOSING = CLOSERS + QUOTES
+_CONTEXT_LINES = 50
 
 
 @dataclass(frozen=True)
@@ -53,40 +55,63 @@ def scan(text: str, cursor: Cursor) -> Scan:
 
 def open_quote(line: str) -> str:
     """The quote a line leaves open at its end (so the cursor is inside a string), or ""."""
-    quote, escaped = "", False
-    for ch in line:
-        if escaped:
-            escaped = False
-        elif quote and ch == "\\":
-            escaped = True
-        elif quote and ch == quote:
-            quote = ""
-        elif not quote and ch in QUOTES:
-            quote = ch
-    return quote
+    closers = expected_closers(line)
+    return closers[0] if closers[:1] in tuple(QUOTES) else ""
+
+
+@lru_cache(maxsize=8)  # called for every stream chunk with the same prefix
+def expected_closers(before: str) -> str:
+    """The closers the code before the cursor still waits for, innermost first.
+
+    Read from its last lines only: enough for the current statement, cheap, and a stray bracket
+    in an old comment cannot skew it much. Strings end at a line end.
+    """
+    stack: list[str] = []
+    quote = ""
+    for line in before.split("\n")[-_CONTEXT_LINES:]:
+        quote, escaped = "", False
+        for ch in line:
+            if quote:
+                if escaped:
+                    escaped = False
+                elif ch == "\\":
+                    escaped = True
+                elif ch == quote:
+                    quote = ""
+            elif ch in QUOTES:
+                quote = ch
+            elif ch in PAIRS:
+                stack.append(PAIRS[ch])
+            elif ch in CLOSERS and stack and stack[-1] == ch:
+                stack.pop()
+    return quote + "".join(reversed(stack))
 
 
 def replaced_length(text: str, cursor: Cursor) -> int:
     """How many characters of the rest of the line the completion's first line rewrites.
 
-    Only when that rest is auto-closed text such as ``)`` or ``"]);``: the completion may close
-    those brackets itself, and then its range must cover them or the editor shows ``))``.
+    Only when that rest is auto-closed text such as ``)`` or ``"]);``: if the completion closes
+    those brackets itself, its range must cover them or the editor shows ``))``. It does when its
+    closers and the line's together close more than the code before the cursor opened.
     """
-    rest = cursor.line_after
     if not cursor.closers_after:
         return 0
-    line = text.split("\n", 1)[0]
+    rest = cursor.line_after
+    written = "".join(ch for _, ch in scan(text.split("\n", 1)[0], cursor).outer)
     pending = [(index, ch) for index, ch in enumerate(rest) if ch in CLOSING]
-    done, end = 0, 0
-    for _, ch in scan(line, cursor).outer:
-        if done == len(pending) or pending[done][1] != ch:
+    expected = expected_closers(cursor.before)
+    for count in range(len(pending) + 1):
+        closers = written + "".join(ch for _, ch in pending[count:])
+        rewritten = "".join(ch for _, ch in pending[:count])
+        if written.endswith(rewritten) and expected.startswith(closers):
             break
-        end = pending[done][0] + 1
-        done += 1
-    if done < len(pending):
-        return end
+    else:
+        return 0  # no way to make the brackets agree: leave the line as it is
+    if count < len(pending):
+        return pending[count - 1][0] + 1 if count else 0
+    end = pending[-1][0] + 1 if pending else 0
     tail = rest[end:].strip()  # a trailing `:` or `;` the completion may also have written
-    return len(rest) if not tail or line.rstrip().endswith(tail) else end
+    return len(rest) if not tail or text.split("\n", 1)[0].rstrip().endswith(tail) else end
 
 
 def completes_line(text: str, cursor: Cursor) -> bool:
