@@ -72,6 +72,9 @@ TABLES: dict[Callable[[str, Cursor], str], list[tuple[str, str, str]]] = {
         ("x = [f(║)]", "a)]\nprint(x)", "a)]\nprint(x)"),  # rewrites the rest of the line
         ("x = [\n    f(║),\n]", "a),\n    g(b),\n]", "a),\n    g(b),"),
         ("s = '(║'", "x'", "x'"),
+        ("with f(\n    g(h(a║\n) as x:", "), b)", "), b)"),  # the `)` below is for f(
+        ("with f(\n    g(h(a║\n) as x:", "), b))", "), b)"),
+        ('"""Shows ``))``║\n"""', " twice)", " twice)"),  # prose: nothing waits below
     ],
     block_scope: [
         ("def f():║", "\n    return 1\n\nx = 2", "\n    return 1\n"),

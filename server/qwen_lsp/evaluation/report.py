@@ -152,6 +152,12 @@ async def run(
         file=out,
     )
     print(table(outcomes), file=out)
+    if engine.usage.estimated:
+        print(
+            f"(tokens estimated offline for {engine.usage.estimated} of {engine.usage.requests} "
+            "requests: a stream closed early gets no usage report)",
+            file=out,
+        )
     if show:
         print(misses(outcomes, show), file=out)
     if failures:

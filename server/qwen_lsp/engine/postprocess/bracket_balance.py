@@ -1,28 +1,39 @@
 """Stop at a closing bracket that the code after the cursor already has.
 
-``foo(⏎    a,║⏎)`` + ``⏎    b)`` keeps ``⏎    b,``: the ``)`` closes ``foo(`` and is already there.
+``foo(⏎    a,║⏎)`` + ``⏎    b)`` keeps ``⏎    b``: ``foo(`` is the only open bracket and the
+``)`` below closes it. The completion may close brackets the code before it opened only as far as
+the closers waiting after the cursor leave some unclosed.
 """
 
 from __future__ import annotations
 
-from qwen_lsp.engine.postprocess.brackets import CLOSERS, CLOSING, replaced_length, scan
+from qwen_lsp.engine.postprocess.brackets import (
+    CLOSERS,
+    QUOTES,
+    expected_closers,
+    replaced_length,
+    scan,
+)
 from qwen_lsp.engine.postprocess.cursor import Cursor
 
 
 def bracket_balance(text: str, cursor: Cursor) -> str:
     if cursor.mid_line:
         return text  # one line; what the line already has is the line-overlap filter's job
-    after = cursor.after
-    outer = scan(text, cursor).outer
-    if cursor.closers_after:
-        # Closers the completion writes over the rest of the line are not "already there".
-        rewritten = sum(
-            1 for ch in cursor.line_after[: replaced_length(text, cursor)] if ch in CLOSING
-        )
-        outer = outer[rewritten:]
-        after = after[len(cursor.line_after) :]
-    provided = after.lstrip()[:1]
-    for index, ch in outer:
-        if ch in CLOSERS:
-            return text[:index].rstrip() if ch == provided else text
-    return text
+    after = cursor.after[replaced_length(text, cursor) :]
+    waiting = len(expected_closers(cursor.before).lstrip(QUOTES))
+    provided = len(_leading_closers(after))
+    closes = [index for index, ch in scan(text, cursor).outer if ch in CLOSERS]
+    allowed = max(0, waiting - provided)
+    # Without closers after the cursor an unmatched one is the model's (or prose): keep it.
+    return text[: closes[allowed]].rstrip() if provided and len(closes) > allowed else text
+
+
+def _leading_closers(text: str) -> str:
+    """The closing brackets the text starts with, across whitespace and line breaks."""
+    stripped = text.lstrip()
+    found = ""
+    while stripped[:1] in tuple(CLOSERS):
+        found += stripped[0]
+        stripped = stripped[1:].lstrip()
+    return found
