@@ -6,6 +6,7 @@ import os
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -54,6 +55,7 @@ async def start_server(upstream: FakeUpstream) -> AsyncIterator[StartServer]:
         client: str = "vscode",
         env: dict[str, str] | None = None,
         encodings: list[types.PositionEncodingKind] | None = None,
+        root: Path | None = None,
     ) -> LanguageClient:
         config = ClientServerConfig(
             server_command=[sys.executable, "-m", "qwen_lsp"],
@@ -72,6 +74,7 @@ async def start_server(upstream: FakeUpstream) -> AsyncIterator[StartServer]:
             types.InitializeParams(
                 capabilities=caps,
                 initialization_options={**init, **(options or {})},
+                root_uri=root.as_uri() if root else None,
             )
         )
         return lsp

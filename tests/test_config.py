@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lsprotocol import types
+
 from qwen_lsp.config import find_project_file, load, user_config_path
+from tests.conftest import StartServer
+from tests.fake_upstream import FakeUpstream, Reply
+from tests.lsp_helpers import inline, open_document
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -89,3 +94,18 @@ def test_file_locations(tmp_path: Path) -> None:
     assert find_project_file(nested) is None or tmp_path not in find_project_file(nested).parents
     found = _write(tmp_path / "a" / ".qwen-lsp.toml", "")
     assert find_project_file(nested) == found
+
+
+async def test_the_server_reads_the_project_file_of_its_workspace_root(
+    start_server: StartServer, upstream: FakeUpstream, tmp_path: Path
+) -> None:
+    _write(tmp_path / ".qwen-lsp.toml", 'model = "project-model"\nmaxTokens = 77\n')
+    upstream.script(Reply.text("1\n"))
+    lsp = await start_server(root=tmp_path, options={"maxTokens": 55})
+    open_document(lsp, "file:///p/a.py", "x = \n")
+
+    await inline(lsp, "file:///p/a.py", types.Position(0, 4))
+
+    (request,) = upstream.requests
+    assert request.body["model"] == "project-model"
+    assert request.body["max_tokens"] == 55  # the editor still wins

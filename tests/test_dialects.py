@@ -20,6 +20,11 @@ URI = "file:///work/project/calc.py"
 DOCUMENT = "def add(a, b):\n    return ║\n\nprint(add(1, 2))\n"
 TEXT, OFFSET = split_cursor(DOCUMENT)
 PREFIX, SUFFIX = TEXT[:OFFSET], TEXT[OFFSET:]
+CONTINUE_FIELDS = {
+    "continue_final_message": True,
+    "add_generation_prompt": False,
+    "chat_template_kwargs": {"enable_thinking": False},
+}
 CHAT_FIELDS = {"model", "messages", "max_tokens", "temperature", "stream", "stream_options"}
 
 # provider, dialect, extra settings, endpoint path, last message, top-level fields beyond the
@@ -78,11 +83,7 @@ CHAT_CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], dict[str, Any],
         "continue_final_message",
         {},
         {"role": "assistant", "content": PREFIX},
-        {
-            "continue_final_message": True,
-            "add_generation_prompt": False,
-            "chat_template_kwargs": {"enable_thinking": False},
-        },
+        CONTINUE_FIELDS,
         False,
     ),
     (
@@ -90,11 +91,7 @@ CHAT_CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], dict[str, Any],
         "continue_final_message",
         {},
         {"role": "assistant", "content": PREFIX},
-        {
-            "continue_final_message": True,
-            "add_generation_prompt": False,
-            "chat_template_kwargs": {"enable_thinking": False},
-        },
+        CONTINUE_FIELDS,
         False,
     ),
     ("ollama", "prefill", {}, {"role": "assistant", "content": PREFIX}, {}, False),

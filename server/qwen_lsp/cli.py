@@ -50,7 +50,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(run(settings, root, args.samples, args.seed, sys.stdout, args.misses))
     from qwen_lsp.lsp.server import create_server
 
-    create_server(settings, errors).start_io()
+    def reload(root: Path) -> tuple[Settings, list[str]]:
+        settings, errors, _ = config.load(os.environ, root)
+        return settings, errors
+
+    create_server(settings, errors, reload).start_io()
     return 0
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
+from pygls import uris
 from pygls.lsp.server import LanguageServer
 
 from qwen_lsp import __version__
@@ -23,6 +25,7 @@ NO_KEY_MESSAGE = (
     "DASHSCOPE_API_KEY) in the editor's environment, or the `apiKey` setting, and restart."
 )
 _SECTIONS = ("qwenLsp", "qwen-lsp", "qwen_lsp")
+Reload = Callable[[Path], tuple[Settings, list[str]]]
 
 
 class QwenLanguageServer(LanguageServer):
@@ -59,6 +62,13 @@ class QwenLanguageServer(LanguageServer):
             self._pending_errors.clear()
             self.notices.show_once(f"settings:{message}", message, types.MessageType.Warning)
 
+    def rebase(self, base: Settings, base_errors: list[str]) -> None:
+        """New base settings (files and environment), e.g. once the workspace root is known."""
+        self.base_settings = base
+        self._pending_errors = list(base_errors)
+        for key in base.provider_keys.values():
+            add_secret(key)
+
     def warn_if_unusable(self) -> None:
         if self.engine.settings.enable and not self.engine.settings.has_credentials:
             self.notices.show_once("no-key", NO_KEY_MESSAGE, types.MessageType.Warning)
@@ -75,12 +85,25 @@ def settings_section(value: object) -> Mapping[str, Any]:
     return value
 
 
-def create_server(base: Settings, base_errors: list[str]) -> QwenLanguageServer:
-    """A server with every feature registered."""
+def workspace_root(params: types.InitializeParams) -> Path | None:
+    """The first workspace folder (or the legacy root) as a local path, if there is one."""
+    folders = params.workspace_folders or []
+    uri = folders[0].uri if folders else params.root_uri
+    path = uris.to_fs_path(uri) if uri else params.root_path
+    return Path(path) if path else None
+
+
+def create_server(
+    base: Settings, base_errors: list[str], reload: Reload | None = None
+) -> QwenLanguageServer:
+    """A server with every feature registered; ``reload`` re-reads files for the workspace root."""
     server = QwenLanguageServer(base, base_errors)
 
     @server.feature(types.INITIALIZE)
     def initialize(ls: QwenLanguageServer, params: types.InitializeParams) -> None:
+        root = workspace_root(params)
+        if reload is not None and root is not None:
+            ls.rebase(*reload(root))  # the project file belongs to the workspace, not our cwd
         ls.apply_settings(settings_section(params.initialization_options))
         text_caps = params.capabilities.text_document
         if text_caps is None or text_caps.inline_completion is None:
