@@ -41,6 +41,7 @@ class Editor:
     def __init__(self, nvim: Any, upstream: FakeUpstream) -> None:
         self.nvim = nvim
         self.upstream = upstream
+        self.options = "{}"  # the JSON passed to setup()
 
     def lua(self, code: str, *args: Any) -> Any:
         return self.nvim.exec_lua(code, *args)
@@ -126,8 +127,12 @@ def launch(home: Path, upstream: FakeUpstream, **options: Any) -> Editor:
     editor.lua(OBSERVE_LUA)
     settings = {"apiKey": TEST_KEY, "baseUrl": upstream.base_url, "debounceMs": 0}
     opts = {"cmd": server_cmd(), "settings": settings, **options}
-    editor.lua("require('qwen_lsp').setup(vim.json.decode(...))", json.dumps(opts))
+    editor.options = json.dumps(opts)
+    editor.lua(SETUP_LUA, editor.options)
     return editor
+
+
+SETUP_LUA = "require('qwen_lsp').setup(vim.json.decode(...))"
 
 
 def quit_editor(editor: Editor) -> None:
@@ -325,3 +330,26 @@ def test_partial_accept_takes_the_next_word_or_line(
     assert (
         shared_editor.lua("return require('qwen_lsp.suggestion').piece(...)", text, kind) == piece
     )
+
+
+def test_setup_rejects_bad_options_and_can_run_again(editor: Editor, tmp_path: Path) -> None:
+    def setup_error(options: str) -> str:
+        return str(
+            editor.lua(f"local ok, err = pcall(require('qwen_lsp').setup, {options}) return err")
+        )
+
+    assert "keymaps.accept" in setup_error("{ keymaps = { accept = 1 } }")
+    assert "keymaps.acept: unknown key" in setup_error("{ keymaps = { acept = '<Tab>' } }")
+    assert "display" in setup_error("{ display = 'popup' }")
+
+    editor.lua(SETUP_LUA, editor.options)  # a second call replaces, never duplicates
+
+    assert editor.lua("return #vim.api.nvim_get_autocmds({ group = 'qwen_lsp' })") == 2
+    editor.upstream.default = Reply.text("urn a + b\n")
+    editor.open(tmp_path / "calc.py", "def add(a, b):\n    \n\n")
+    editor.nvim.input("2GAret")
+    assert editor.until(editor.ghost) == ["urn a + b"]
+    editor.upstream.default = Reply.text("")  # nothing to suggest on the line below
+    editor.nvim.input("<Tab><Down><Tab>")  # accept once, then indent the empty line below
+    editor.until(lambda: editor.lines()[2] == "    ")
+    assert editor.lines() == ["def add(a, b):", "    return a + b", "    "]

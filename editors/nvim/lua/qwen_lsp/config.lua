@@ -95,9 +95,8 @@ end
 ---@param handlers table<string, function>
 function M.lsp_config(o, handlers)
   local settings = vim.deepcopy(o.settings)
-  if M.display(o) == 'native' and settings.debounceMs == nil then
-    -- Neovim's own inline completion already waits 200 ms after typing: no second wait.
-    settings.debounceMs = 0
+  if not o.enabled then
+    settings.enable = false -- the server then reports "disabled" instead of working for nothing
   end
   local base = {
     cmd = o.cmd,

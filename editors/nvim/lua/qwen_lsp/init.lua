@@ -57,9 +57,9 @@ function M.setup(opts)
     end,
   })
   if not first then
-    push_settings(config.lsp_config(resolved, {}).init_options)
+    push_settings(resolved.settings)
   end
-  M.set_enabled(resolved.enabled)
+  display().set_enabled(resolved.enabled)
   vim.api.nvim_create_user_command('QwenLsp', function(args)
     M.command(args.fargs[1] or 'status')
   end, {
@@ -86,7 +86,7 @@ function M.set_enabled(on)
   if options then
     options.enabled = on
     options.settings.enable = on
-    push_settings(config.lsp_config(options, {}).init_options)
+    push_settings(options.settings)
   end
   display().set_enabled(on)
 end
