@@ -14,8 +14,10 @@ from qwen_lsp.engine.continuation import BlockResult
 from qwen_lsp.engine.dialects import dialect_for
 from qwen_lsp.engine.exclude import is_excluded
 from qwen_lsp.engine.model import Completion, CompletionTask, Status
+from qwen_lsp.engine.open_files import OpenFiles
 from qwen_lsp.engine.policy import Policy, policy_for
 from qwen_lsp.engine.postprocess import Cursor, clean, complete_lines, is_finished
+from qwen_lsp.engine.related import RelatedCode
 from qwen_lsp.engine.scheduler import Progress, Scheduler
 from qwen_lsp.engine.tokens import estimate_tokens
 from qwen_lsp.engine.upstream import StreamStats, Upstream, UpstreamError
@@ -55,6 +57,8 @@ class Engine:
         self._scheduler = Scheduler(self._generate, _policy(settings))
         self._upstream: Upstream | None = None
         self.usage = Usage()
+        self.open_files = OpenFiles()  # kept up to date by the LSP layer
+        self._related = RelatedCode(self.open_files)
 
     @property
     def settings(self) -> Settings:
@@ -76,7 +80,8 @@ class Engine:
         settings = self._settings
         if not self.can_complete or is_excluded(task.path, settings.exclude):
             return None
-        prompt = build_prompt(task, settings.prefix_tokens, settings.suffix_tokens)
+        snippets = self._related.snippets(task, settings.context_tokens, settings.exclude)
+        prompt = build_prompt(task, settings.prefix_tokens, settings.suffix_tokens, snippets)
         return await self._scheduler.complete(task.uri, prompt, task.invoked)
 
     def document_changed(self, uri: str) -> None:

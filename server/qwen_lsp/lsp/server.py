@@ -14,7 +14,7 @@ from pygls.lsp.server import LanguageServer
 from qwen_lsp import __version__
 from qwen_lsp.engine import Engine
 from qwen_lsp.logs import add_secret
-from qwen_lsp.lsp import block, completion, inline_params
+from qwen_lsp.lsp import block, completion, inline_params, tracking
 from qwen_lsp.lsp.notices import Notices
 from qwen_lsp.settings import Settings
 
@@ -122,10 +122,7 @@ def create_server(
     ) -> None:
         ls.apply_settings(settings_section(params.settings))
 
-    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
-    def did_change(ls: QwenLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
-        ls.engine.document_changed(params.text_document.uri)
-
+    tracking.register(server)
     server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())(
         completion.inline_completion
     )

@@ -1,0 +1,58 @@
+"""Keeps the engine's index of open documents and recent edits in step with the editor."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+from pygls.uris import to_fs_path
+from pygls.workspace import Workspace
+
+from qwen_lsp.engine.open_files import OpenFile
+from qwen_lsp.lsp.documents import open_document
+
+if TYPE_CHECKING:
+    from qwen_lsp.lsp.server import QwenLanguageServer
+
+
+def register(server: QwenLanguageServer) -> None:
+    """Add didOpen / didChange / didClose handlers (pygls updates its workspace first)."""
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: QwenLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
+        files = ls.engine.open_files
+        files.roots = workspace_roots(ls.workspace)
+        document = open_document(ls.workspace, params.text_document.uri)
+        if document is not None:
+            path = document.path or params.text_document.uri
+            files.open(OpenFile(document.uri, path, document.language_id or "", document.source))
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: QwenLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
+        ls.engine.document_changed(params.text_document.uri)  # the debounce learns typing speed
+        document = open_document(ls.workspace, params.text_document.uri)
+        if document is not None:
+            ls.engine.open_files.change(
+                document.uri, document.source, edited_lines(params.content_changes)
+            )
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: QwenLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
+        ls.engine.open_files.close(params.text_document.uri)
+
+
+def edited_lines(changes: Sequence[types.TextDocumentContentChangeEvent]) -> list[int]:
+    """The first line each incremental change touched (whole-document changes say nothing)."""
+    return [
+        change.range.start.line
+        for change in changes
+        if isinstance(change, types.TextDocumentContentChangePartial)
+    ]
+
+
+def workspace_roots(workspace: Workspace) -> tuple[str, ...]:
+    """Local paths of the workspace folders (or the root), longest first."""
+    uris = [folder.uri for folder in workspace.folders.values()] or [workspace.root_uri or ""]
+    paths = {to_fs_path(uri) for uri in uris if uri.startswith("file:")}
+    return tuple(sorted((p.rstrip("/") for p in paths if p), key=len, reverse=True))
