@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import attrs
@@ -9,9 +10,10 @@ import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
+from qwen_lsp.engine.shared_start import shared_start_ratio
 from tests.conftest import StartServer
 from tests.fake_upstream import FakeUpstream, Reply
-from tests.lsp_helpers import accept, open_document, position_of, split_cursor
+from tests.lsp_helpers import accept, inline, open_document, position_of, split_cursor
 
 URI = "file:///work/project/app.py"
 
@@ -149,3 +151,63 @@ async def test_a_selected_item_whose_range_misses_the_cursor_is_ignored(
 
     assert upstream.requests[0].messages[-1]["content"] == "x = "
     assert accept(text, items[0]) == "x = 1\ny = 2\n"
+
+
+SHAPES = "class Circle:\n    def __init__(self, radius):\n        self.radius = radius\n"
+NOTES = "".join(f"note_{n} = {n}\n" for n in range(80))
+GEOMETRY = "def total_area(circles):\n    return sum(c.radius for c in circles)\n"
+SECRET = "# total_area circles radius\nAPI_TOKEN=sk-live-do-not-send\n"
+
+
+def change(lsp: LanguageClient, uri: str, version: int, at: types.Position, new: str) -> None:
+    """Insert ``new`` at ``at``, as an editor's incremental change."""
+    lsp.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[
+                types.TextDocumentContentChangePartial(range=types.Range(at, at), text=new)
+            ],
+        )
+    )
+
+
+async def test_other_files_are_sent_in_a_stable_order_and_excluded_files_never(
+    start_server: StartServer, upstream: FakeUpstream
+) -> None:
+    upstream.default = Reply.text("radius\n")
+    lsp = await start_server()
+    project = "file:///work/project"
+    open_document(lsp, f"{project}/shapes.py", SHAPES)
+    open_document(lsp, f"{project}/notes.py", NOTES)
+    open_document(lsp, f"{project}/geometry.py", GEOMETRY)
+    open_document(lsp, f"{project}/.env", SECRET, language="dotenv")
+    change(lsp, f"{project}/notes.py", 2, types.Position(50, 0), "edited_here = True\n")
+    change(lsp, f"{project}/.env", 2, types.Position(1, 0), "OTHER_TOKEN=sk-live-also-secret\n")
+    text, offset = split_cursor(
+        "from shapes import Circle\n\ndef total_area(circles):\n    return sum(c.║)\n"
+    )
+    open_document(lsp, URI, text)
+
+    first = await inline(lsp, URI, position_of(text, offset))
+    # The user types something else than the suggestion, so a new request goes up.
+    change(lsp, URI, 2, position_of(text, offset), "ar")
+    typed = text[:offset] + "ar" + text[offset:]
+    second = await inline(lsp, URI, position_of(typed, offset + 2))
+
+    assert [item.insert_text for item in first + second] == ["radius", "radius"]
+    one, two = upstream.requests
+    message = one.messages[1]["content"]
+    order = [
+        message.index('<file path="/work/project/shapes.py" reason="imported">'),
+        message.index('<file path="/work/project/notes.py" reason="recently edited">'),
+        message.index('<file path="/work/project/geometry.py" reason="open in the editor">'),
+        message.index("File: /work/project/app.py (python)."),
+    ]
+    assert order == sorted(order)
+    assert "class Circle:" in message and "edited_here = True" in message
+    for request in upstream.requests:
+        assert "sk-live" not in json.dumps(request.body)
+        assert ".env" not in json.dumps(request.body)
+    # Everything before the assistant prefix is byte-identical while the user types.
+    assert one.messages[:2] == two.messages[:2]
+    assert shared_start_ratio(one.messages, two.messages) > 0.9

@@ -1,0 +1,207 @@
+"""Cross-file context: which snippets are chosen, in what order, within what budget, how stably."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qwen_lsp.engine.imports import definition, imports_of
+from qwen_lsp.engine.model import CompletionTask, Snippet
+from qwen_lsp.engine.open_files import Edit, OpenFile, OpenFiles
+from qwen_lsp.engine.related import RelatedCode
+from qwen_lsp.engine.tokens import estimate_tokens
+
+ROOT = "/w/proj"
+SHAPES = """import math
+
+
+class Circle:
+    def __init__(self, radius: float) -> None:
+        self.radius = radius
+
+    def area(self) -> float:
+        return math.pi * self.radius**2
+
+
+def unrelated() -> None:
+    pass
+"""
+APP = "from .shapes import Circle\n\n\ndef total_area(circles):\n    return sum(c.║)\n"
+
+
+def task_for(
+    marked: str, path: str = f"{ROOT}/pkg/app.py", language: str = "python"
+) -> CompletionTask:
+    offset = marked.index("║")
+    return CompletionTask(
+        uri="file://" + path,
+        text=marked.replace("║", ""),
+        offset=offset,
+        language_id=language,
+        path=path,
+    )
+
+
+def index(*files: tuple[str, str], roots: tuple[str, ...] = (ROOT,)) -> OpenFiles:
+    opened = OpenFiles()
+    opened.roots = roots
+    for path, text in files:
+        opened.open(OpenFile("file://" + path, path, "", text))
+    return opened
+
+
+def test_python_imported_definition_comes_from_the_open_document() -> None:
+    files = index((f"{ROOT}/pkg/shapes.py", SHAPES))
+
+    snippets = RelatedCode(files).snippets(task_for(APP), 1000)
+
+    (snippet,) = snippets
+    assert snippet.kind == "import" and snippet.path == "pkg/shapes.py"
+    assert snippet.text.startswith("class Circle:") and "def area" in snippet.text
+    assert "unrelated" not in snippet.text
+
+
+def test_python_imported_definition_is_read_from_the_workspace(tmp_path: Path) -> None:
+    (tmp_path / "util.py").write_text("def slug(text: str) -> str:\n    return text.lower()\n")
+    outside = tmp_path.parent / "elsewhere.py"
+    files = index(roots=(str(tmp_path / "sub"),))
+    app = task_for("from util import slug\nslug(║)\n", path=str(tmp_path / "app.py"))
+
+    assert RelatedCode(files).snippets(app, 1000) == ()  # util.py is outside the workspace root
+    files.roots = (str(tmp_path),)
+    assert RelatedCode(files).snippets(app, 1000) == (
+        Snippet("util.py", "def slug(text: str) -> str:\n    return text.lower()", "import"),
+    )
+    assert not outside.exists()
+
+
+def test_typescript_named_imports_and_whole_module_outline() -> None:
+    api = "export interface Client {\n  get(url: string): string;\n}\nconst hidden = 1;\n"
+    util = "export function pad(s: string) {\n  return s;\n}\nexport const VERSION = 2;\n"
+    files = index((f"{ROOT}/src/api.ts", api), (f"{ROOT}/lib/util.js", util))
+    app = task_for(
+        "import { Client } from './api';\nimport * as util from '../lib/util.js';\nconst c: ║\n",
+        path=f"{ROOT}/src/app.ts",
+        language="typescript",
+    )
+
+    snippets = RelatedCode(files).snippets(app, 1000)
+
+    assert [(s.path, s.text) for s in snippets] == [
+        ("src/api.ts", "export interface Client {\n  get(url: string): string;\n}"),
+        ("lib/util.js", "export function pad(s: string) {\nexport const VERSION = 2;"),
+    ]
+
+
+@pytest.mark.parametrize("exclude", [(), ("private/*",)])
+def test_excluded_files_never_contribute(exclude: tuple[str, ...]) -> None:
+    secret_path = f"{ROOT}/secrets.py" if not exclude else f"{ROOT}/private/keys.py"
+    secret = "TOKEN = 'sk-live-123'\ndef total_area(circles):\n    return sum(c.radius)\n"
+    files = index((secret_path, secret))
+    files.change("file://" + secret_path, secret + "\n", lines=[1])
+    module = "secrets" if not exclude else "private.keys"
+    app = task_for(f"from {module} import TOKEN\n" + APP.split("\n", 1)[1])
+
+    snippets = RelatedCode(files).snippets(app, 2000, exclude)
+
+    assert snippets == ()
+
+
+def test_recent_edits_then_similar_code_in_priority_order() -> None:
+    notes = "".join(f"note_{n} = {n}\n" for n in range(80))
+    similar = "def total_area(circles):\n    return sum(c.area() for c in circles)\n"
+    files = index((f"{ROOT}/pkg/shapes.py", SHAPES), (f"{ROOT}/notes.py", notes))
+    files.open(OpenFile(f"file://{ROOT}/geometry.py", f"{ROOT}/geometry.py", "", similar))
+    files.change(f"file://{ROOT}/notes.py", notes.replace("note_50 = 50", "note_50 = 'x'"), [50])
+
+    snippets = RelatedCode(files).snippets(task_for(APP), 2000)
+
+    assert [(s.kind, s.path) for s in snippets] == [
+        ("import", "pkg/shapes.py"),
+        ("edit", "notes.py"),
+        ("similar", "geometry.py"),
+    ]
+    assert "note_50 = 'x'" in snippets[1].text and "note_46" in snippets[1].text
+
+
+def test_similar_code_is_the_fallback_for_any_language() -> None:
+    related = "func TotalArea(circles []Circle) float64 {\n\tsum := 0.0\n\treturn sum\n}\n"
+    files = index((f"{ROOT}/geo.go", related), (f"{ROOT}/misc.go", "package misc\nvar x = 1\n"))
+    app = task_for(
+        "package geo\n\nfunc Report(circles []Circle) float64 {\n\treturn TotalArea(║)\n}\n",
+        path=f"{ROOT}/report.go",
+        language="go",
+    )
+
+    snippets = RelatedCode(files).snippets(app, 1000)
+
+    assert [(s.kind, s.path) for s in snippets] == [("similar", "geo.go")]
+
+
+def test_snippets_fit_the_budget_and_are_cut_at_line_ends() -> None:
+    big = "".join(f"    value_{n} = compute_{n}(radius)\n" for n in range(400))
+    files = index((f"{ROOT}/pkg/shapes.py", SHAPES + "\nclass Huge:\n" + big))
+    app = task_for("from .shapes import Huge, Circle\nHuge(║)\n")
+
+    for budget in (60, 200, 800):
+        snippets = RelatedCode(files).snippets(app, budget)
+        used = sum(estimate_tokens(s.text) + estimate_tokens(s.path) + 8 for s in snippets)
+        assert used <= budget
+        assert all(not s.text.endswith(" ") and "\n" not in s.text[-1:] for s in snippets)
+    assert RelatedCode(files).snippets(app, 0) == ()
+
+
+def test_snippets_stay_identical_while_the_user_types() -> None:
+    other = "def total_area(circles):\n    return 0\n"
+    files = index((f"{ROOT}/pkg/shapes.py", SHAPES), (f"{ROOT}/other.py", other))
+    related = RelatedCode(files)
+    first = related.snippets(task_for(APP), 1000)
+    text = APP.replace("║", "")
+    cursor = APP.index("║")
+
+    for typed in ("r", "ra", "rad", "radius) + unrelated_words + other_names"):
+        typing = CompletionTask(
+            uri=f"file://{ROOT}/pkg/app.py",
+            text=text[:cursor] + typed + text[cursor:],
+            offset=cursor + len(typed),
+            language_id="python",
+            path=f"{ROOT}/pkg/app.py",
+        )
+        assert related.snippets(typing, 1000) is first
+        files.change(typing.uri, typing.text, [4])  # the current file's own edits don't count
+
+    files.change(f"file://{ROOT}/other.py", other + "x = 1\n", [2])
+    assert related.snippets(typing, 1000) is not first
+
+
+def test_the_edit_ring_keeps_other_files_while_one_file_is_typed_in() -> None:
+    files = OpenFiles(kept=4, per_file=2)
+    for name in ("a", "b", "c"):
+        files.open(OpenFile(name, name, "", "x\n" * 200))
+        files.change(name, "x\n" * 200, [10])
+    for line in range(0, 200, 20):  # many separate regions in "c"
+        files.change("c", "x\n" * 200, [line])
+
+    assert files.edits("c") == [Edit("b", 10), Edit("a", 10)]
+    assert len([e for e in files.edits("z") if e.uri == "c"]) == 2
+    files.change("a", "x\n" * 200, [14])  # near line 10: the same region, moved to the front
+    assert files.edits("c") == [Edit("a", 14), Edit("b", 10)]
+    files.close("a")
+    assert files.edits("c") == [Edit("b", 10)]
+
+
+def test_import_parsing_and_definitions() -> None:
+    text = "import os, json as j\nfrom ..util.text import (\n    slug,\n    wrap as w,\n)\n"
+    found = imports_of(text, "python", "/w/proj/app/views.py", ("/w/proj",))
+    assert ("/w/proj/util/text.py", ("slug", "wrap")) in [(i.candidates[0], i.names) for i in found]
+    assert found[0].candidates[0] == "/w/proj/app/os.py"
+    decorated = "@dataclass\nclass User:\n    name: str\n\nx = 1\n"
+    assert definition(decorated, "python", "User") == (
+        0,
+        ["@dataclass", "class User:", "    name: str"],
+    )
+    long_class = "class Big:\n" + "".join(f"    def m{n}(self):\n        pass\n" for n in range(40))
+    _, lines = definition(long_class, "python", "Big") or (0, [])
+    assert lines[0] == "class Big:" and lines[-1] == "    ..." and len(lines) <= 40
+    assert all(line.startswith("    def m") for line in lines[1:-1])
