@@ -32,8 +32,15 @@ export async function activate(context: ExtensionContext): Promise<void> {
   });
   server = running;
   let notFoundShown = false;
+  let starting: Promise<void> = Promise.resolve();
+  let keyInUse: string | undefined; // the key the running server got, to restart on a new one
 
-  const start = async (): Promise<void> => {
+  const startOnce = async (onlyForNewKey: boolean): Promise<void> => {
+    const key = await apiKey.get();
+    if (onlyForNewKey && key === keyInUse) {
+      return;
+    }
+    keyInUse = key;
     const found = await discoverServer(
       {
         serverPath: configuration().get<string>("server.path", ""),
@@ -52,17 +59,23 @@ export async function activate(context: ExtensionContext): Promise<void> {
       return;
     }
     try {
-      await running.start(found.found, await apiKey.get(), currentSettings());
+      await running.start(found.found, key, currentSettings());
     } catch (error) {
       log.error(`the server did not start: ${String(error)}`);
     }
   };
+  // A key change and a settings change at once must not start two servers side by side.
+  const start = (onlyForNewKey = false): Promise<void> =>
+    (starting = starting.then(() => startOnce(onlyForNewKey)));
+  // Both the command that stored the key and SecretStorage's change event (which not every
+  // VS Code build fires for the window that stored it) ask; only a new key restarts.
+  const keyChanged = (): Promise<void> => start(true);
 
   context.subscriptions.push(
     output,
     { dispose: () => void running.stop() },
-    ...registerCommands({ server: running, apiKey, restart: start, enablement }),
-    apiKey.onDidChange(() => void start()),
+    ...registerCommands({ server: running, apiKey, restart: () => start(), keyChanged, enablement }),
+    apiKey.onDidChange(() => void keyChanged()),
     onDidChangeConfiguration((event) => {
       if (RESTART_SECTIONS.some((section) => event.affectsConfiguration(section))) {
         void start();

@@ -20,6 +20,8 @@ class Notices:
         self._server = server
         self._shown: set[str] = set()
         self._status: Status | None = None
+        # LSP allows no custom notification before the initialize response (clients drop it).
+        self._held = True
 
     def show_once(self, key: str, message: str, kind: types.MessageType) -> None:
         if key in self._shown:
@@ -36,15 +38,25 @@ class Notices:
         if status == self._status:
             return
         self._status = status
-        params: dict[str, Any] = {"state": status.state}
-        if status.kind:
-            params["kind"] = status.kind
-        if status.message:
-            params["message"] = mask(status.message)
-        self._server.protocol.notify(STATUS_METHOD, params)
+        if not self._held:
+            self._notify(status)
         if status.state == "error":
             self.show_once(
                 f"error:{status.kind}", f"qwen-lsp: {status.message}", types.MessageType.Error
             )
         elif status.state == "ready":
             self.forget("error:")
+
+    def release(self) -> None:
+        """Send status from now on (the client is initialized), starting with the current one."""
+        self._held = False
+        if self._status is not None:
+            self._notify(self._status)
+
+    def _notify(self, status: Status) -> None:
+        params: dict[str, Any] = {"state": status.state}
+        if status.kind:
+            params["kind"] = status.kind
+        if status.message:
+            params["message"] = mask(status.message)
+        self._server.protocol.notify(STATUS_METHOD, params)

@@ -114,6 +114,7 @@ def create_server(
 
     @server.feature(types.INITIALIZED)
     def initialized(ls: QwenLanguageServer, params: types.InitializedParams) -> None:
+        ls.notices.release()
         ls.warn_if_unusable()
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)

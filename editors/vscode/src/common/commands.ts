@@ -34,15 +34,22 @@ export interface CommandDeps {
   server: Server;
   apiKey: ApiKey;
   restart(): Promise<void>;
+  /** Restart the server if the stored key differs from the one it runs with. */
+  keyChanged(): Promise<void>;
   enablement(): EnablementState;
 }
 
 export function registerCommands(deps: CommandDeps): Disposable[] {
   const handlers: Record<string, (...args: never[]) => unknown> = {
-    [COMMANDS.setApiKey]: () => setApiKey(deps.apiKey),
+    [COMMANDS.setApiKey]: async () => {
+      if (await setApiKey(deps.apiKey)) {
+        await deps.keyChanged();
+      }
+    },
     [COMMANDS.clearApiKey]: async () => {
       await deps.apiKey.clear();
       void window.showInformationMessage("qwen-lsp: API key removed.");
+      await deps.keyChanged();
     },
     [COMMANDS.enable]: () => applyToggle({ label: "", target: "workspace", enable: true }),
     [COMMANDS.disable]: () => applyToggle({ label: "", target: "workspace", enable: false }),
@@ -56,7 +63,8 @@ export function registerCommands(deps: CommandDeps): Disposable[] {
   return Object.entries(handlers).map(([id, handler]) => commands.registerCommand(id, handler));
 }
 
-async function setApiKey(apiKey: ApiKey): Promise<void> {
+/** Ask for the key and store it; whether one was stored. */
+async function setApiKey(apiKey: ApiKey): Promise<boolean> {
   const value = await window.showInputBox({
     title: "qwen-lsp: API key",
     prompt: "Your DashScope (Model Studio) API key. Stored in the system keychain, never in settings.",
@@ -64,10 +72,12 @@ async function setApiKey(apiKey: ApiKey): Promise<void> {
     ignoreFocusOut: true,
     validateInput: (text) => (text.trim() ? undefined : "The key cannot be empty."),
   });
-  if (value?.trim()) {
-    await apiKey.set(value);
-    void window.showInformationMessage("qwen-lsp: API key stored; restarting the server.");
+  if (!value?.trim()) {
+    return false;
   }
+  await apiKey.set(value);
+  void window.showInformationMessage("qwen-lsp: API key stored; restarting the server.");
+  return true;
 }
 
 async function pickToggle(deps: CommandDeps): Promise<void> {

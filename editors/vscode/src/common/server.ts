@@ -55,20 +55,15 @@ export class Server {
         this.hooks.onStatus({ state: "stopped", message: "See “qwen-lsp: Show Logs”." });
       }
     });
-    // Registered before start: the server reports its first state while initializing.
-    let reported = false;
+    // The server reports its first state right after `initialized`.
     client.onNotification(STATUS_NOTIFICATION, (params: unknown) => {
       if (isServerStatus(params)) {
-        reported = true;
         this.hooks.onStatus(params);
       }
     });
     this.client = client;
     this.output.info(`starting ${[server.command, ...server.args].join(" ")} (from ${server.source})`);
     await client.start();
-    if (!reported) {
-      this.hooks.onStatus({ state: "ready" });
-    }
   }
 
   async stop(): Promise<void> {
