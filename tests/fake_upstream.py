@@ -59,6 +59,7 @@ class Received:
     started: float
     chunks_sent: int = 0
     disconnected_at: float | None = None  # the client closed the connection before the end
+    chunk_times: list[float] = field(default_factory=list)  # when each chunk went out
     finished_at: float | None = None
 
     @property
@@ -182,6 +183,7 @@ def _handler_for(fake: FakeUpstream) -> type[BaseHTTPRequestHandler]:
                 if not self._send(received, _event(wire, model, piece, None)):
                     return
                 received.chunks_sent += 1
+                received.chunk_times.append(time.monotonic())
                 fake.touch()
             self._send(received, _event(wire, model, "", reply.finish_reason))
             if wire == "chat":

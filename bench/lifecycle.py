@@ -1,0 +1,140 @@
+"""Request lifecycle benchmark: typing traces replayed through the real server, three policies.
+
+    python -m bench.lifecycle                 # all traces, naive / fixed / default, overhead
+    python -m bench.lifecycle --ttft 0.8 --tps 40 --traces steady,along
+
+Each trace is replayed keystroke by keystroke by a VS Code-like client (``bench/editor.py``)
+through ``python -m qwen_lsp`` over stdio, against the fake upstream with a latency model (time to
+first token, tokens per second). Every policy gets a fresh server and a fresh fake, and the same
+keystrokes at the same times. Ratios are against ``naive`` from the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+from tests.fake_upstream import FakeUpstream
+
+from bench.editor import Editor
+from bench.metrics import Result, measure, median, percentile
+from bench.oracle import Oracle
+from bench.overhead import overhead
+from bench.traces import TRACES, Trace
+
+POLICIES = ("naive", "fixed", "default")
+Getter = Callable[[Result], float]
+
+
+def server_env() -> dict[str, str]:
+    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
+    return {**keep, "PYTHONUNBUFFERED": "1", "QWEN_LSP_API_KEY": "bench-not-a-key"}
+
+
+async def replay(trace: Trace, policy: str, args: argparse.Namespace) -> Result:
+    oracle = Oracle(trace.targets, trace.accuracy, args.ttft, args.tps)
+    with FakeUpstream(oracle) as fake:
+        options: dict[str, Any] = {"baseUrl": fake.base_url, "requestPolicy": policy}
+        if policy == "fixed":
+            options["debounceMs"] = args.fixed_ms
+        editor = Editor()
+        await editor.start(server_env(), options)
+        try:
+            for uri, text in trace.files.items():
+                editor.open(uri, text)
+            await asyncio.sleep(0.2)
+            cpu = editor.cpu_seconds()
+            start = time.monotonic()
+            for index, step in enumerate(trace.steps):
+                await asyncio.sleep(max(0.0, start + step.at - time.monotonic()))
+                editor.step(index, step)
+            await asyncio.sleep(trace.tail)
+            await asyncio.wait_for(editor.settle(), 30)
+            cpu = editor.cpu_seconds() - cpu
+        finally:
+            await editor.stop()
+        return measure(trace, editor.answers, editor.history, fake.requests, oracle.answers, cpu)
+
+
+def ratio(value: float, base: float) -> str:
+    return f" ({value / base:.2f}×)" if base else ""
+
+
+def ms(seconds: float) -> str:
+    return "—" if seconds != seconds else f"{seconds * 1000:.0f}"
+
+
+def relative_to(result: Result, base: Result | None) -> Callable[[Getter], str]:
+    """Formats a metric of ``result`` as a ratio against ``base`` (nothing without a base)."""
+
+    def rel(get: Getter) -> str:
+        return ratio(get(result), get(base)) if base is not None else ""
+
+    return rel
+
+
+def table(name: str, results: dict[str, Result]) -> str:
+    base = results.get("naive")
+    lines = [
+        f"**{name}**",
+        "",
+        "| policy | upstream requests (per pause) | tokens streamed | wasted | prompt tokens "
+        "| shared prompt start | ghost text p50 / p95 ms (pauses shown) "
+        "| stale close p50 / max ms (drained) | server CPU s |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for policy, r in results.items():
+        against = base if base is not None and base is not r else None
+
+        def rel(
+            get: Callable[[Result], float], r: Result = r, against: Result | None = against
+        ) -> str:
+            return ratio(get(r), get(against)) if against is not None else ""
+
+        lines.append(
+            f"| {policy} | {r.requests} ({r.requests / max(1, r.pauses):.1f})"
+            f"{rel(lambda x: x.requests)}"
+            f" | {r.tokens}{rel(lambda x: x.tokens)}"
+            f" | {r.wasted} ({100 * r.wasted / max(1, r.tokens):.0f}%)"
+            f" | {r.prompt_tokens}{rel(lambda x: x.prompt_tokens)}"
+            f" | {100 * r.shared:.0f}%"
+            f" | {ms(median(r.latencies))} / {ms(percentile(r.latencies, 0.95))}"
+            f" ({len(r.latencies)}/{r.pauses}){rel(lambda x: median(x.latencies))}"
+            f" | {ms(median(r.close_delays))} / {ms(max(r.close_delays, default=float('nan')))}"
+            f" ({r.drained})"
+            f" | {r.cpu:.2f}{rel(lambda x: x.cpu)} |"
+        )
+    return "\n".join(lines)
+
+
+async def main(args: argparse.Namespace) -> None:
+    print(
+        f"latency model: TTFT {args.ttft * 1000:.0f} ms, {args.tps:g} tokens/s; "
+        f"fixed debounce {args.fixed_ms} ms; default = adaptive (see README)\n"
+    )
+    for key in args.traces.split(","):
+        trace = TRACES[key]()
+        results = {policy: await replay(trace, policy, args) for policy in args.policies.split(",")}
+        print(table(f"{trace.name} ({trace.pauses} pauses, {len(trace.steps)} requests)", results))
+        print(flush=True)
+    if args.overhead_lines:
+        print(await overhead(args.overhead_lines, server_env()), flush=True)
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--ttft", type=float, default=0.35, help="seconds to first token")
+    parser.add_argument("--tps", type=float, default=80.0, help="tokens per second")
+    parser.add_argument("--fixed-ms", type=int, default=250, help="the fixed policy's debounce")
+    parser.add_argument("--traces", default=",".join(TRACES), help=",".join(TRACES))
+    parser.add_argument("--policies", default=",".join(POLICIES))
+    parser.add_argument("--overhead-lines", type=int, default=20_000, help="0: skip")
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    asyncio.run(main(parse()))

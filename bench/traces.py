@@ -1,0 +1,171 @@
+"""Typing traces: what a user types, where and when, and what they end up writing.
+
+A trace is built by a :class:`Typist` with seeded jitter, so every policy replays the same
+keystrokes at the same times. ``targets`` is the text each file ends up as: the fake model answers
+from it (right with the trace's ``accuracy``), the way a good model predicts what you meant.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Step:
+    """One keystroke (an edit at the cursor) or a move to another file; each sends a request."""
+
+    at: float  # seconds from the start of the trace
+    uri: str
+    start: int  # the edit replaces text[start:end] with ``text``; no edit when start == end == -1
+    end: int
+    text: str
+    cursor: int  # offset of the cursor after the step
+    pause_after: bool = False  # the user stops here: time to ghost text is measured
+
+
+@dataclass(frozen=True)
+class Trace:
+    name: str
+    files: dict[str, str]  # initial text of each file
+    targets: dict[str, str]
+    steps: tuple[Step, ...]
+    accuracy: float  # share of model answers that are what the user goes on to type
+    tail: float = 1.5  # seconds to wait after the last step
+
+    @property
+    def pauses(self) -> int:
+        return sum(step.pause_after for step in self.steps)
+
+
+@dataclass
+class Typist:
+    """Builds a trace keystroke by keystroke."""
+
+    seed: int
+    files: dict[str, str] = field(default_factory=dict)
+    targets: dict[str, str] = field(default_factory=dict)
+    cursors: dict[str, int] = field(default_factory=dict)
+    steps: list[Step] = field(default_factory=list)
+    now: float = 0.3  # leave the server a moment after the files open
+    current: str = ""
+
+    def __post_init__(self) -> None:
+        self._rng = random.Random(self.seed)
+        self._texts: dict[str, str] = {}
+
+    def file(self, uri: str, head: str, body: str, tail: str) -> None:
+        """A file the user writes ``body`` into, between ``head`` and ``tail``."""
+        self.files[uri] = self._texts[uri] = head + tail
+        self.targets[uri] = head + body + tail
+        self.cursors[uri] = len(head)
+        self.current = self.current or uri
+
+    def type(self, text: str, per_char: float) -> None:
+        """Type ``text`` one character at a time; a newline brings its indentation with it."""
+        pieces: list[str] = []
+        for char in text:
+            if pieces and pieces[-1].startswith("\n") and char == " ":
+                pieces[-1] += char  # the editor auto-indents
+            else:
+                pieces.append(char)
+        for piece in pieces:
+            self._edit(piece, 0, per_char)
+
+    def backspace(self, per_char: float) -> None:
+        self._edit("", 1, per_char)
+
+    def pause(self, seconds: float) -> None:
+        self.steps[-1] = _paused(self.steps[-1])
+        self.now += seconds
+
+    def switch(self, uri: str) -> None:
+        """Move to another file; the editor asks for a completion at its cursor."""
+        self.current = uri
+        self.now += 0.05
+        self.steps.append(Step(self.now, uri, -1, -1, "", self.cursors[uri]))
+
+    def trace(self, name: str, accuracy: float) -> Trace:
+        return Trace(name, dict(self.files), dict(self.targets), tuple(self.steps), accuracy)
+
+    def _edit(self, text: str, gone: int, per_char: float) -> None:
+        uri = self.current
+        self.now += per_char * self._rng.uniform(0.6, 1.4)
+        cursor = self.cursors[uri]
+        old = self._texts[uri]
+        self._texts[uri] = old[: cursor - gone] + text + old[cursor:]
+        self.cursors[uri] = cursor - gone + len(text)
+        self.steps.append(Step(self.now, uri, cursor - gone, cursor, text, self.cursors[uri]))
+
+
+def _paused(step: Step) -> Step:
+    return Step(step.at, step.uri, step.start, step.end, step.text, step.cursor, True)
+
+
+HEAD = "import math\n\n\ndef {name}:\n    "
+TAIL = "\n\ndef main() -> None:\n    print('done')\n"
+MEAN = (
+    "total = 0\n    for value in values:\n        total += value\n    return total / len(values)\n"
+)
+CLAMP = "if x < low:\n        return low\n    if x > high:\n        return high\n    return x\n"
+NORM = "length = math.sqrt(sum(v * v for v in vector))\n    return [v / length for v in vector]\n"
+
+
+def steady(seed: int = 1) -> Trace:
+    """A function typed at 60 ms a character, pausing at each new line."""
+    typist = Typist(seed)
+    typist.file("file:///bench/stats.py", HEAD.format(name="mean(values)"), MEAN, TAIL)
+    for line in MEAN.splitlines(keepends=True):
+        typist.type(line, 0.06)
+        typist.pause(1.2)
+    return typist.trace("steady typing, 60 ms/char, pauses", accuracy=0.5)
+
+
+def corrections(seed: int = 2) -> Trace:
+    """Fast bursts (40 ms a character) with typos fixed by backspace, hesitating mid-line."""
+    typist = Typist(seed)
+    typist.file("file:///bench/clamp.py", HEAD.format(name="clamp(x, low, high)"), CLAMP, TAIL)
+    rng = random.Random(seed)
+    for line in CLAMP.splitlines(keepends=True):
+        for word in line.split(" "):
+            if len(word) > 2 and rng.random() < 0.5:
+                typist.type(word[:2] + "q", 0.04)  # a typo ...
+                typist.backspace(0.12)  # ... noticed and fixed
+                typist.type(word[2:] + " ", 0.04)
+            else:
+                typist.type(word + " ", 0.04)
+            if rng.random() < 0.3:
+                typist.now += 0.3  # a hesitation, not a pause
+        typist.backspace(0.05)  # the extra space after the last word
+        typist.pause(1.2)
+    return typist.trace("bursts with corrections", accuracy=0.5)
+
+
+def along(seed: int = 3) -> Trace:
+    """Ask at an empty body, then type exactly the ghost text that appeared."""
+    typist = Typist(seed)
+    typist.file("file:///bench/norm.py", HEAD.format(name="normalise(vector)"), NORM, TAIL)
+    typist.switch("file:///bench/norm.py")
+    typist.pause(1.2)
+    typist.type(NORM, 0.08)
+    typist.pause(0.5)
+    return typist.trace("typing along a suggestion", accuracy=1.0)
+
+
+def two_files(seed: int = 4) -> Trace:
+    """Alternate between two files, a line in each, pausing before every switch."""
+    typist = Typist(seed)
+    a, b = "file:///bench/a.py", "file:///bench/b.py"
+    typist.file(a, HEAD.format(name="mean(values)"), MEAN, TAIL)
+    typist.file(b, HEAD.format(name="clamp(x, low, high)"), CLAMP, TAIL)
+    body = {a: MEAN.splitlines(keepends=True), b: CLAMP.splitlines(keepends=True)}
+    for index in range(3):
+        for uri in (a, b):
+            if typist.current != uri:
+                typist.switch(uri)
+            typist.type(body[uri][index], 0.06)
+            typist.pause(1.0)
+    return typist.trace("switching between two files", accuracy=0.5)
+
+
+TRACES = {"steady": steady, "corrections": corrections, "along": along, "files": two_files}

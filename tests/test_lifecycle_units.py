@@ -1,0 +1,196 @@
+"""The lifecycle's pure parts: cache, debounce rule and scheduler, with a scripted fetch."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from qwen_lsp.engine.cache import MISS, CompletionCache
+from qwen_lsp.engine.context import Prompt
+from qwen_lsp.engine.debounce import Debouncer, quantile
+from qwen_lsp.engine.model import Completion
+from qwen_lsp.engine.policy import Policy, policy_for
+from qwen_lsp.engine.scheduler import Progress, Scheduler
+
+
+def prompt(prefix: str, suffix: str = "\n") -> Prompt:
+    return Prompt(prefix=prefix, suffix=suffix, path="a.py", language_id="python")
+
+
+# --- cache -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("", "return total"),  # the same prompt again (undo, cursor back)
+        ("r", "eturn total"),
+        ("return tota", "l"),
+        ("return total", MISS),  # typed it all: nothing left to show
+        ("x", MISS),  # diverged
+    ],
+)
+def test_cache_serves_what_is_left_after_typing_along(typed: str, expected: object) -> None:
+    cache = CompletionCache()
+    cache.store("a", prompt("    "), Completion("return total"))
+    found = cache.lookup("a", prompt("    " + typed))
+    assert (found.text if isinstance(found, Completion) else found) == expected
+
+
+def test_cache_is_per_document_and_needs_the_same_context() -> None:
+    cache = CompletionCache()
+    cache.store("a", prompt("x = "), Completion("1"))
+    assert cache.lookup("b", prompt("x = ")) is MISS
+    assert cache.lookup("a", prompt("x = ", suffix="\ny = 2\n")) is MISS
+    cache.store("a", prompt("y = "), None)  # "nothing to add here" is remembered too
+    assert cache.lookup("a", prompt("y = ")) is None
+
+
+def test_cache_is_bounded_per_document_and_in_documents() -> None:
+    cache = CompletionCache(per_document=2, documents=2)
+    for n in range(3):
+        cache.store("a", prompt(f"{n} "), Completion("x"))
+    assert cache.lookup("a", prompt("0 ")) is MISS
+    assert cache.lookup("a", prompt("2 ")) != MISS
+    cache.store("b", prompt("b"), Completion("x"))
+    cache.store("c", prompt("c"), Completion("x"))
+    assert cache.lookup("a", prompt("2 ")) is MISS  # the least recently used document went
+
+
+# --- debounce ----------------------------------------------------------------------------------
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def typing(debouncer: Debouncer, clock: Clock, gaps: list[float], uri: str = "a") -> None:
+    for gap in gaps:
+        clock.now += gap
+        debouncer.edited(uri)
+
+
+def test_quantile_is_nearest_rank() -> None:
+    assert quantile([5, 1, 3, 2, 4], 0.5) == 3
+    assert quantile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.9) == 10
+
+
+def test_debounce_starts_at_the_setting_then_follows_the_typing() -> None:
+    clock = Clock()
+    debouncer = Debouncer(Policy(120), clock)
+    assert debouncer.quiet() == pytest.approx(0.12)
+    typing(debouncer, clock, [0.06] * 10 + [3.0])  # the pause is not a typing gap
+    assert debouncer.quiet() == pytest.approx(0.075)
+    typing(debouncer, clock, [0.2] * 24)
+    assert debouncer.quiet() == pytest.approx(0.25)
+
+
+def test_debounce_is_capped_by_the_model_latency_and_counted_from_the_last_edit() -> None:
+    clock = Clock()
+    debouncer = Debouncer(Policy(120), clock)
+    typing(debouncer, clock, [0.4] * 10)  # a slow typist
+    assert debouncer.quiet() == pytest.approx(0.5)
+    for _ in range(3):
+        debouncer.answered(0.35)
+    assert debouncer.quiet() == pytest.approx(0.175)  # half the time to first token
+    clock.now += 0.1
+    assert debouncer.wait("a") == pytest.approx(0.075)  # the client already waited 100 ms
+    assert debouncer.wait("elsewhere") == pytest.approx(0.175)
+
+
+@pytest.mark.parametrize(("debounce_ms", "adaptive"), [(0, True), (120, False)])
+def test_debounce_off_or_fixed_ignores_what_it_learnt(debounce_ms: int, adaptive: bool) -> None:
+    clock = Clock()
+    debouncer = Debouncer(Policy(debounce_ms, adaptive=adaptive), clock)
+    typing(debouncer, clock, [0.3] * 10)
+    assert debouncer.wait("a") == pytest.approx(debounce_ms / 1000)
+
+
+def test_policies_by_name() -> None:
+    assert policy_for("naive", 120) == Policy(0, adaptive=False, supersede=False, reuse=False)
+    assert policy_for("fixed", 250) == Policy(250, adaptive=False, reuse=False)
+    assert policy_for("default", 90) == policy_for("anything else", 90) == Policy(90)
+
+
+# --- scheduler ---------------------------------------------------------------------------------
+
+
+class Model:
+    """A fetch that streams scripted replies piece by piece, released by the test."""
+
+    def __init__(self, *replies: str) -> None:
+        self.replies = list(replies)
+        self.calls: list[str] = []
+        self.cancelled: list[str] = []
+        self.step = asyncio.Event()
+
+    async def __call__(self, p: Prompt, progress: Progress) -> Completion | None:
+        self.calls.append(p.prefix)
+        reply = self.replies.pop(0)
+        try:
+            for piece in reply.split("|"):
+                await self.step.wait()
+                self.step.clear()
+                progress.add(piece)
+        except asyncio.CancelledError:
+            self.cancelled.append(p.prefix)
+            raise
+        return Completion(reply.replace("|", ""))
+
+
+async def settle() -> None:
+    for _ in range(10):
+        await asyncio.sleep(0)
+
+
+async def test_a_newer_request_answers_the_older_and_cancels_its_fetch() -> None:
+    model = Model("pass", "turn 0")
+    scheduler = Scheduler(model, Policy(0))
+    old = asyncio.ensure_future(scheduler.complete("a", prompt("x"), invoked=True))
+    await settle()
+    new = asyncio.ensure_future(scheduler.complete("a", prompt("re"), invoked=True))
+    await settle()
+    model.step.set()
+
+    assert await old is None
+    assert await new == Completion("turn 0")
+    assert model.cancelled == ["x"]
+
+
+async def test_typing_what_the_stream_produced_attaches_and_divergence_restarts() -> None:
+    model = Model("ret|urn 1", "pass")
+    scheduler = Scheduler(model, Policy(0))
+    first = asyncio.ensure_future(scheduler.complete("a", prompt(""), invoked=True))
+    await settle()
+    model.step.set()
+    await settle()
+    second = asyncio.ensure_future(scheduler.complete("a", prompt("re"), invoked=False))
+    await settle()
+    model.step.set()
+    assert await second == Completion("turn 1")
+    assert await first is None
+    assert model.calls == [""]
+
+    third = asyncio.ensure_future(scheduler.complete("a", prompt("return 2"), invoked=False))
+    await settle()
+    model.step.set()
+    assert await third == Completion("pass")
+    assert model.calls == ["", "return 2"]
+
+
+async def test_documents_do_not_supersede_each_other() -> None:
+    model = Model("1", "2")
+    scheduler = Scheduler(model, Policy(0))
+    a = asyncio.ensure_future(scheduler.complete("a", prompt("x"), invoked=True))
+    b = asyncio.ensure_future(scheduler.complete("b", prompt("x"), invoked=True))
+    await settle()
+    model.step.set()
+    await settle()
+    model.step.set()
+    assert {(await a).text, (await b).text} == {"1", "2"}  # type: ignore[union-attr]
+    assert model.cancelled == []
