@@ -353,3 +353,23 @@ def test_setup_rejects_bad_options_and_can_run_again(editor: Editor, tmp_path: P
     editor.nvim.input("<Tab><Down><Tab>")  # accept once, then indent the empty line below
     editor.until(lambda: editor.lines()[2] == "    ")
     assert editor.lines() == ["def add(a, b):", "    return a + b", "    "]
+
+
+def test_qwen_lsp_commands_and_invoked_suggestion(editor: Editor, tmp_path: Path) -> None:
+    editor.upstream.default = Reply.text("urn a + b\n")
+    editor.open(tmp_path / "calc.py", "def add(a, b):\n    ret\n")
+
+    status = editor.nvim.api.exec2("QwenLsp status", {"output": True})["output"]
+    assert "qwen_lsp: enabled, display: ghost" in status
+    assert "server status: ready" in status
+    with pytest.raises(pynvim.NvimError, match='unknown subcommand "bogus"'):
+        editor.nvim.command("QwenLsp bogus")
+
+    editor.nvim.input("2GA<M-\\>")  # ask now: nothing was typed, so nothing was asked yet
+
+    assert editor.until(editor.ghost) == ["urn a + b"]
+    assert editor.upstream.requests[-1].messages[-1]["content"].endswith("    ret")
+    editor.nvim.input("<Esc>")
+    editor.nvim.command("QwenLsp logs")
+    assert editor.nvim.current.buffer.name.endswith("lsp.log")
+    editor.nvim.command("tabclose")

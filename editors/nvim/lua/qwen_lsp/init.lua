@@ -30,7 +30,7 @@ local function push_settings(settings)
 end
 
 --- Configure and start qwen-lsp. Safe to call again: the last call's options win.
----@param opts? table see `:help qwen_lsp` / the README for the keys
+---@param opts? table see `:help qwen_lsp-options`
 function M.setup(opts)
   local resolved = config.resolve(opts)
   local first = options == nil
