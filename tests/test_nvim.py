@@ -359,9 +359,11 @@ def test_qwen_lsp_commands_and_invoked_suggestion(editor: Editor, tmp_path: Path
     editor.upstream.default = Reply.text("urn a + b\n")
     editor.open(tmp_path / "calc.py", "def add(a, b):\n    ret\n")
 
-    status = editor.nvim.api.exec2("QwenLsp status", {"output": True})["output"]
-    assert "qwen_lsp: enabled, display: ghost" in status
-    assert "server status: ready" in status
+    def status() -> str:
+        return str(editor.nvim.api.exec2("QwenLsp status", {"output": True})["output"])
+
+    assert "qwen_lsp: enabled, display: ghost" in status()
+    editor.until(lambda: "server status: ready" in status())  # an earlier request may still run
     with pytest.raises(pynvim.NvimError, match='unknown subcommand "bogus"'):
         editor.nvim.command("QwenLsp bogus")
 
