@@ -260,6 +260,20 @@ async function drive(page, port, source) {
     /Sending request 'workspace\/executeCommand/.test(accepted),
   );
   check("the API key appears nowhere in the log", !accepted.includes(API_KEY));
+
+  // "Complete Whole Block" asks the server's qwen-lsp.completeBlock and inserts the answer.
+  await editor.click();
+  await page.keyboard.press("Control+End");
+  await page.keyboard.press("Enter");
+  await page.keyboard.press("Shift+Tab"); // back to column 0 after the indented body
+  await page.keyboard.type("def sub(a, b):", { delay: 30 });
+  await page.keyboard.press("Enter");
+  await palette(page, ">qwen-lsp: Complete Whole Block");
+  await page.keyboard.press("Control+S");
+  const block = `${expected}\ndef sub(a, b):\n    ${COMPLETION}`;
+  const withBlock = await poll(() => readFileSync(source, "utf8"), (text) => text.startsWith(block));
+  await shot("4-block");
+  check("Complete Whole Block inserts the server's block", withBlock.startsWith(block), JSON.stringify(withBlock));
 }
 
 /** The extension's output channel as code-server writes it to disk (with the LSP trace). */

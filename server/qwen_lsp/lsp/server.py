@@ -128,7 +128,11 @@ def create_server(
         completion.inline_completion
     )
 
-    server.command(block.COMPLETE_BLOCK_COMMAND)(block.complete_block)
+    # Registered through a function of this module: pygls resolves a command handler's type
+    # hints, and block.py names QwenLanguageServer only for type checkers.
+    @server.command(block.COMPLETE_BLOCK_COMMAND)
+    async def complete_block(ls: QwenLanguageServer, *args: Any) -> dict[str, Any] | None:
+        return await block.complete_block(ls, *args)
 
     @server.command(completion.ACCEPT_COMMAND)
     def accepted(ls: QwenLanguageServer, *args: Any) -> None:
