@@ -46,7 +46,7 @@ class Editor:
     def lua(self, code: str, *args: Any) -> Any:
         return self.nvim.exec_lua(code, *args)
 
-    def until(self, probe: Callable[[], T], timeout: float = 15.0) -> T:
+    def until(self, probe: Callable[[], T], timeout: float = 30.0) -> T:
         """Poll ``probe`` until it returns something truthy (the editor runs on its own)."""
         deadline = time.monotonic() + timeout
         while True:

@@ -72,9 +72,10 @@ local function check_key(o, env)
 end
 
 local function check_provider(o, env)
-  local help = run(o.cmd, { '--help' }, env)
-  if help.code == 0 and (help.stdout or ''):find('doctor', 1, true) then
-    local doctor = run(o.cmd, { 'doctor' }, env)
+  local doctor = run(o.cmd, { 'doctor' }, env)
+  -- argparse exits 2 with "invalid choice" on a server older than the doctor subcommand.
+  local missing = doctor.code == 2 and (doctor.stderr or ''):find('invalid choice', 1, true)
+  if not missing then
     local report = vim.trim((doctor.stdout or '') .. '\n' .. (doctor.stderr or ''))
     if doctor.code == 0 then
       health.ok('`qwen-lsp doctor` passed' .. (report ~= '' and (':\n' .. report) or ''))
