@@ -23,7 +23,8 @@ environment:
   QWEN_LSP_MODEL        model (default: the provider's, qwen3-coder-flash on DashScope)
   QWEN_LSP_DEBOUNCE_MS  wait after a keystroke before asking the model (default: 120)
   QWEN_LSP_THINKING_OFF, QWEN_LSP_MAX_TOKENS, QWEN_LSP_TEMPERATURE, QWEN_LSP_TIMEOUT_MS,
-  QWEN_LSP_ENABLE, QWEN_LSP_EXCLUDE (comma-separated globs), QWEN_LSP_LOG_LEVEL
+  QWEN_LSP_ENABLE, QWEN_LSP_EXCLUDE (comma-separated globs), QWEN_LSP_LOG_LEVEL,
+  QWEN_LSP_PREFIX_TOKENS, QWEN_LSP_SUFFIX_TOKENS, QWEN_LSP_CONTEXT_TOKENS (prompt budgets)
 files: ~/.config/qwen-lsp/config.toml (per user), .qwen-lsp.toml (per project)
 precedence: defaults < provider preset < user file < project file < environment < editor
 """

@@ -80,9 +80,13 @@ class Engine:
         settings = self._settings
         if not self.can_complete or is_excluded(task.path, settings.exclude):
             return None
+        return await self._scheduler.complete(task.uri, self._prompt(task), task.invoked)
+
+    def _prompt(self, task: CompletionTask) -> Prompt:
+        """The clipped text around the cursor plus other files' snippets, within the budgets."""
+        settings = self._settings
         snippets = self._related.snippets(task, settings.context_tokens, settings.exclude)
-        prompt = build_prompt(task, settings.prefix_tokens, settings.suffix_tokens, snippets)
-        return await self._scheduler.complete(task.uri, prompt, task.invoked)
+        return build_prompt(task, settings.prefix_tokens, settings.suffix_tokens, snippets)
 
     def document_changed(self, uri: str) -> None:
         """The editor changed a document: the debounce learns typing speed from this."""
@@ -118,7 +122,7 @@ class Engine:
         """The whole block from the cursor on, asking again while replies are cut off by length."""
         if not self.can_complete or is_excluded(task.path, self._settings.exclude):
             return None
-        prompt = build_prompt(task, self._settings.prefix_tokens, self._settings.suffix_tokens)
+        prompt = self._prompt(task)
         cursor = Cursor(prompt.prefix, prompt.suffix, task.language_id, prompt.indent)
         dialect, client = dialect_for(self._settings), self._client()
         self._on_status(Status("busy"))

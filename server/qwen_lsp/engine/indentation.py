@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from qwen_lsp.engine.model import IndentStyle
 
-_SAMPLE_LINES = 2000  # enough to decide; bounded so a huge file costs nothing per keystroke
+_SAMPLE_CHARS = 8_000  # enough to decide; bounded so a huge file costs little per keystroke
+_LEAD = re.compile(r"^([ \t]*)\S", re.MULTILINE)  # leading whitespace of non-blank lines
 
 
 def indent_style(text: str, given: IndentStyle | None = None) -> IndentStyle | None:
@@ -19,11 +21,7 @@ def detect_indent(text: str) -> IndentStyle | None:
     tabs = spaces = 0
     steps: Counter[int] = Counter()
     previous = 0
-    for line in text.split("\n", _SAMPLE_LINES)[:_SAMPLE_LINES]:
-        if not line.strip():
-            continue
-        body = line.lstrip(" \t")
-        lead = line[: len(line) - len(body)]
+    for lead in _LEAD.findall(text[:_SAMPLE_CHARS]):
         if lead.startswith("\t"):
             tabs += 1
             previous = 0
