@@ -45,10 +45,36 @@ def family(language_id: str, path: str) -> str:
 def imports_of(text: str, kind: str, path: str, roots: tuple[str, ...]) -> tuple[Import, ...]:
     """The imports of ``text`` (a file at ``path``) in order of appearance."""
     if kind == PYTHON:
-        return tuple(_python_imports(text, path, roots))
+        return tuple(_python_imports(_import_lines(text, ("import",)), path, roots))
     if kind == SCRIPT:
-        return tuple(_script_imports(text, path))
+        return tuple(_script_imports(_import_lines(text, ("import", "export", "require")), path))
     return ()
+
+
+def _import_lines(text: str, words: tuple[str, ...]) -> str:
+    """Only the lines holding one of ``words``, with the rest of a list they open.
+
+    Runs on every keystroke: ``str.find`` skips the bulk of a large file at C speed, so the
+    regular expressions only see a few lines.
+    """
+    kept: dict[int, str] = {}
+    for word in words:
+        at = text.find(word)
+        while at >= 0:
+            start, end = text.rfind("\n", 0, at) + 1, _line_end(text, at)
+            if start not in kept:
+                line = text[start:end]
+                if line.count("(") + line.count("{") > line.count(")") + line.count("}"):
+                    closers = [i for i in (text.find(")", at), text.find("}", at)) if i >= 0]
+                    end = _line_end(text, min(closers, default=len(text)))
+                kept[start] = text[start:end]
+            at = text.find(word, end)
+    return "\n".join(kept[start] for start in sorted(kept))
+
+
+def _line_end(text: str, at: int) -> int:
+    end = text.find("\n", at)
+    return len(text) if end < 0 else end
 
 
 def definition(text: str, kind: str, name: str) -> tuple[int, list[str]] | None:
@@ -88,18 +114,19 @@ _PY_NESTED = re.compile(r"^\s+(?:async\s+def|def|class|@)")
 
 def _python_imports(text: str, path: str, roots: tuple[str, ...]) -> list[Import]:
     found: list[tuple[int, Import]] = []
+    bases: dict[int, list[str]] = {}  # by relative level (the number of leading dots)
     for match in _PY_FROM.finditer(text):
         dots, module, listing = match.groups()
         names = tuple(_names(listing.strip("()")))
-        bases = _python_bases(path, len(dots), roots)
-        found.append((match.start(), Import(_module_files(bases, module), names)))
+        here = bases.setdefault(len(dots), _python_bases(path, len(dots), roots))
+        found.append((match.start(), Import(_module_files(here, module), names)))
         for name in names:  # ``from package import module`` names a module, not a definition
             submodule = f"{module}.{name}" if module else name
-            found.append((match.start(), Import(_module_files(bases, submodule))))
+            found.append((match.start(), Import(_module_files(here, submodule))))
     for match in _PY_IMPORT.finditer(text):
-        bases = _python_bases(path, 0, roots)
+        here = bases.setdefault(0, _python_bases(path, 0, roots))
         for module in _names(match.group(1)):
-            found.append((match.start(), Import(_module_files(bases, module))))
+            found.append((match.start(), Import(_module_files(here, module))))
     return [item for _, item in sorted(found, key=lambda pair: pair[0])]
 
 
