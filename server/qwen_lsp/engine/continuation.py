@@ -59,7 +59,8 @@ async def complete_block(
         ) as chunks:
             async for piece in chunks:
                 received += piece
-                if is_finished(output + received, cursor):
+                # Only a new line break can decide it; checking on every piece is quadratic.
+                if "\n" in piece and is_finished(output + received, cursor):
                     break
         output += received
         used += stats.completion_tokens or estimate_tokens(received)

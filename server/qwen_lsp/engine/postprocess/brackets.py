@@ -6,6 +6,7 @@ tell which closers in a completion close something opened *before* the cursor.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -16,6 +17,7 @@ CLOSERS = ")]}"
 QUOTES = "\"'`"
 CLOSING = CLOSERS + QUOTES
 _CONTEXT_LINES = 50
+_SIGNIFICANT = re.compile(r"[()\[\]{}\"'`\\\n]")
 
 
 @dataclass(frozen=True)
@@ -31,13 +33,14 @@ def scan(text: str, cursor: Cursor) -> Scan:
     outer: list[tuple[int, str]] = []
     quote = open_quote(cursor.line_before)
     in_prefix_string = bool(quote)
-    escaped = False
-    for index, ch in enumerate(text):
+    escaped_at = -2
+    for found in _SIGNIFICANT.finditer(text):  # skipping plain characters keeps this fast
+        index, ch = found.start(), found.group()
         if quote:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
+            if escaped_at == index - 1:
+                continue
+            if ch == "\\":
+                escaped_at = index
             elif ch == quote or (ch == "\n" and quote != "`"):
                 if in_prefix_string and ch == quote:
                     outer.append((index, ch))

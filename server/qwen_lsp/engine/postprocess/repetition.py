@@ -8,23 +8,26 @@ from __future__ import annotations
 
 from qwen_lsp.engine.postprocess.cursor import Cursor
 
-_MIN_CHARS = 8
+_MIN_CHARS = 8  # without spaces
 _LONGEST_BLOCK = 4
 
 
 def drop_repetition(text: str, cursor: Cursor) -> str:
     lines = text.split("\n")
     stripped = [line.strip() for line in lines]  # the first line lacks the cursor's indentation
-    for index in range(len(lines)):
-        for size in range(1, _LONGEST_BLOCK + 1):
-            if _repeats(stripped, index, size):
-                return "\n".join(lines[: index + size])
-    return text
+    ends = [_first_loop(stripped, size) for size in range(1, _LONGEST_BLOCK + 1)]
+    cut = min((end for end in ends if end is not None), default=None)
+    return text if cut is None else "\n".join(lines[:cut])
 
 
-def _repeats(lines: list[str], index: int, size: int) -> bool:
-    block = lines[index : index + size]
-    if len(block) < size or len("".join(block).replace(" ", "")) < _MIN_CHARS:
-        return False
-    times = 3 if size == 1 else 2
-    return all(lines[index + n * size : index + (n + 1) * size] == block for n in range(times))
+def _first_loop(lines: list[str], size: int) -> int | None:
+    """End of the first block of ``size`` lines that comes again right after itself."""
+    needed = size * (2 if size == 1 else 1)  # equal lines in a row: a line thrice, a block twice
+    run = 0
+    same_as_next = [a == b for a, b in zip(lines, lines[size:], strict=False)]
+    for index, same in enumerate(same_as_next):
+        run = run + 1 if same else 0
+        start = index - needed + 1
+        if run >= needed and len("".join(lines[start : start + size])) >= _MIN_CHARS:
+            return start + size
+    return None

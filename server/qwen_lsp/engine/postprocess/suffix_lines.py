@@ -18,8 +18,9 @@ def drop_suffix_lines(text: str, cursor: Cursor) -> str:
     lines = text.split("\n")
     # The first line only counts when it is a whole line, not the end of the cursor's line.
     first = 0 if not cursor.line_before.strip() else 1
-    for index in range(first, len(lines)):
-        ahead = [line.strip() for line in lines[index:] if line.strip()][: len(below)]
-        if lines[index].strip() and ahead == below[: len(ahead)]:
+    code = [(index, line.strip()) for index, line in enumerate(lines) if line.strip()]
+    for position, (index, stripped) in enumerate(code):
+        ahead = [line for _, line in code[position : position + len(below)]]
+        if index >= first and stripped == below[0] and ahead == below[: len(ahead)]:
             return "\n".join(lines[:index])
     return text
