@@ -62,7 +62,7 @@ class Oracle:
         """(path, what follows ``key`` up to the end of that file) for its first occurrences."""
         places: list[tuple[str, str]] = []
         found = self._corpus.find(key)
-        while found >= 0 and len(places) < 10_000:
+        while 0 <= found < len(self._corpus) - len(key) and len(places) < 10_000:
             start = found + len(key)
             path = self._paths[bisect_right(self._starts, start) - 1]
             places.append((path, self._corpus[start : self._corpus.index(_SEPARATOR, start)]))

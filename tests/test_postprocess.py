@@ -39,6 +39,8 @@ TABLES: dict[Callable[[str, Cursor], str], list[tuple[str, str, str]]] = {
     strip_fences: [
         ("x = ║", "```python\n42\n```\n", "42\n"),
         ("x = ║", "```", ""),
+        ("x = ║", "```js\n", ""),
+        ('FENCE = "║', '```"\nx = 1', '```"\nx = 1'),  # backticks in code are no fence
         ("x = ║", "42", "42"),
     ],
     strip_echo: [

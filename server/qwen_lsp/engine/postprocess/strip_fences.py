@@ -1,21 +1,25 @@
-"""Unwrap a completion that a chat model wrapped in a Markdown code fence."""
+"""Unwrap a completion that a chat model wrapped in a Markdown code fence.
+
+Only a real opening fence counts: three backticks and at most a language name on their line.
+``_FENCE = "║`` + ``` ```" ``` is code.
+"""
 
 from __future__ import annotations
+
+import re
 
 from qwen_lsp.engine.postprocess.cursor import Cursor
 
 _FENCE = "```"
+_OPENING = re.compile(r"\s*```[\w.+#-]*[ \t]*(\n|$)")
 
 
 def strip_fences(text: str, cursor: Cursor) -> str:
-    if cursor.language_id == "markdown" or not text.lstrip().startswith(_FENCE):
+    opening = _OPENING.match(text)
+    if cursor.language_id == "markdown" or opening is None:
         return text
-    body = text.lstrip()
-    newline = body.find("\n")
-    if newline < 0:
-        return ""  # only the opening fence so far
-    body = body[newline + 1 :]
+    body = text[opening.end() :]
+    if not opening.group(1) or body.startswith(_FENCE):
+        return ""  # only the opening fence so far, or nothing inside
     closing = body.find("\n" + _FENCE)
-    if body.startswith(_FENCE):
-        return ""
     return body if closing < 0 else body[: closing + 1]
