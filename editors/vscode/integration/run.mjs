@@ -152,6 +152,7 @@ async function main() {
         "telemetry.telemetryLevel": "off",
         "extensions.autoCheckUpdates": false,
         "extensions.autoUpdate": false,
+        "git.openRepositoryInParentFolders": "never",
   });
 
   const codeServer = path.join(here, "node_modules", "code-server", "out", "node", "entry.js");

@@ -65,8 +65,11 @@ export async function activate(context: ExtensionContext): Promise<void> {
     }
   };
   // A key change and a settings change at once must not start two servers side by side.
+  // A failure is logged, never left in the chain, or every later start would be skipped.
   const start = (onlyForNewKey = false): Promise<void> =>
-    (starting = starting.then(() => startOnce(onlyForNewKey)));
+    (starting = starting
+      .then(() => startOnce(onlyForNewKey))
+      .catch((error: unknown) => log.error(`starting the server failed: ${String(error)}`)));
   // Both the command that stored the key and SecretStorage's change event (which not every
   // VS Code build fires for the window that stored it) ask; only a new key restarts.
   const keyChanged = (): Promise<void> => start(true);
