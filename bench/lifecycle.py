@@ -44,6 +44,8 @@ async def replay(trace: Trace, policy: str, args: argparse.Namespace) -> Result:
         editor = Editor()
         await editor.start(server_env(), options)
         try:
+            await editor.warm_up()
+            warm = len(fake.requests)
             for uri, text in trace.files.items():
                 editor.open(uri, text)
             await asyncio.sleep(0.2)
@@ -57,7 +59,8 @@ async def replay(trace: Trace, policy: str, args: argparse.Namespace) -> Result:
             cpu = editor.cpu_seconds() - cpu
         finally:
             await editor.stop()
-        return measure(trace, editor.answers, editor.history, fake.requests, oracle.answers, cpu)
+        requests = fake.requests[warm:]
+        return measure(trace, editor.answers, editor.history, requests, oracle.answers, cpu)
 
 
 def ratio(value: float, base: float) -> str:
@@ -116,7 +119,7 @@ async def main(args: argparse.Namespace) -> None:
         f"latency model: TTFT {args.ttft * 1000:.0f} ms, {args.tps:g} tokens/s; "
         f"fixed debounce {args.fixed_ms} ms; default = adaptive (see README)\n"
     )
-    for key in args.traces.split(","):
+    for key in filter(None, args.traces.split(",")):
         trace = TRACES[key]()
         results = {policy: await replay(trace, policy, args) for policy in args.policies.split(",")}
         print(table(f"{trace.name} ({trace.pauses} pauses, {len(trace.steps)} requests)", results))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
+from lsprotocol import types
 
 from qwen_lsp.engine.cache import MISS, CompletionCache
 from qwen_lsp.engine.context import Prompt
@@ -12,6 +14,8 @@ from qwen_lsp.engine.debounce import Debouncer, quantile
 from qwen_lsp.engine.model import Completion
 from qwen_lsp.engine.policy import Policy, policy_for
 from qwen_lsp.engine.scheduler import Progress, Scheduler
+from qwen_lsp.lsp.edits import splice
+from qwen_lsp.positions import PositionError
 
 
 def prompt(prefix: str, suffix: str = "\n") -> Prompt:
@@ -194,3 +198,31 @@ async def test_documents_do_not_supersede_each_other() -> None:
     model.step.set()
     assert {(await a).text, (await b).text} == {"1", "2"}  # type: ignore[union-attr]
     assert model.cancelled == []
+
+
+# --- edits -------------------------------------------------------------------------------------
+
+
+def change(start: tuple[int, int], end: tuple[int, int], text: str) -> Any:
+    return types.TextDocumentContentChangePartial(
+        range=types.Range(start=types.Position(*start), end=types.Position(*end)), text=text
+    )
+
+
+@pytest.mark.parametrize(
+    ("before", "edit", "after"),
+    [
+        ("ab\ncd\n", change((1, 1), (1, 1), "X"), "ab\ncXd\n"),
+        ("ab\ncd\n", change((0, 1), (1, 1), ""), "ad\n"),
+        ("a😀b\n", change((0, 3), (0, 4), "c"), "a😀c\n"),  # UTF-16: the emoji is two units
+        ("ab", change((0, 9), (0, 9), "!"), "ab!"),  # past the end of the line: its end
+        ("ab\n", types.TextDocumentContentChangeWholeDocument(text="new"), "new"),
+    ],
+)
+def test_splice_applies_an_lsp_change(before: str, edit: Any, after: str) -> None:
+    assert splice(before, edit, "utf-16") == after
+
+
+def test_splice_refuses_a_range_outside_the_text() -> None:
+    with pytest.raises(PositionError):
+        splice("ab\n", change((5, 0), (5, 0), "x"), "utf-16")

@@ -15,6 +15,7 @@ from qwen_lsp import __version__
 from qwen_lsp.engine import Engine
 from qwen_lsp.logs import add_secret
 from qwen_lsp.lsp import block, completion, inline_params, tracking
+from qwen_lsp.lsp.edits import SplicingProtocol
 from qwen_lsp.lsp.notices import Notices
 from qwen_lsp.settings import Settings
 
@@ -36,6 +37,7 @@ class QwenLanguageServer(LanguageServer):
             "qwen-lsp",
             __version__,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=SplicingProtocol,
             converter_factory=inline_params.converter,
         )
         self.base_settings = base

@@ -1,0 +1,57 @@
+"""Incremental edits applied by splicing the text.
+
+pygls rebuilds the whole document line by line for every change: 6.5 ms a keystroke on a
+20,000-line file, more than the rest of a completion request. Splicing at the two offsets costs a
+string copy (0.05 ms). Anything unusual (a range past the end) goes the pygls way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+from lsprotocol import types
+from pygls.protocol import LanguageServerProtocol, lsp_method
+from pygls.workspace import TextDocument
+
+from qwen_lsp.lsp.documents import encoding_of, open_document
+from qwen_lsp.positions import Encoding, PositionError, to_offset
+
+
+def splice(text: str, change: types.TextDocumentContentChangeEvent, encoding: Encoding) -> str:
+    """``text`` after one change; PositionError for a range that is not in it."""
+    if not isinstance(change, types.TextDocumentContentChangePartial):
+        return change.text
+    start, end = change.range.start, change.range.end
+    first = to_offset(text, start.line, start.character, encoding)
+    last = to_offset(text, end.line, end.character, encoding)
+    return text[:first] + change.text + text[max(first, last) :]
+
+
+class SplicingProtocol(LanguageServerProtocol):
+    """The standard protocol with a cheaper ``didChange``."""
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(
+        self, params: types.DidChangeTextDocumentParams
+    ) -> Generator[Any, Any, None]:
+        document = open_document(self.workspace, params.text_document.uri)
+        if document is None or not _apply(document, params, encoding_of(self.workspace)):
+            for change in params.content_changes:
+                self.workspace.update_text_document(params.text_document, change)
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (params,), None
+
+
+def _apply(
+    document: TextDocument, params: types.DidChangeTextDocumentParams, encoding: Encoding
+) -> bool:
+    text = document.source
+    try:
+        for change in params.content_changes:
+            text = splice(text, change, encoding)
+    except PositionError:
+        return False
+    document._source = text  # pygls keeps no other state derived from the text
+    document.version = params.text_document.version
+    return True
