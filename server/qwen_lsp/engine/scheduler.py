@@ -95,9 +95,14 @@ class Stream:
         progress.on_add = self._check
 
     def attach(self, prompt: Prompt) -> bool:
-        """Follow this stream for ``prompt`` if it may still produce what was typed."""
+        """Follow this stream for ``prompt`` if what was typed agrees with what it produced.
+
+        Before the first token nothing agrees yet: holding on then would keep a stale stream open
+        for up to the model's whole time to first token.
+        """
         typed = typed_since(self.prompt, prompt)
-        if typed is None or not consistent(self.progress.text, typed):
+        produced = self.progress.text
+        if typed is None or (typed and not produced) or not consistent(produced, typed):
             return False
         self.latest = prompt
         return True
