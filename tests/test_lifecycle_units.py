@@ -73,10 +73,10 @@ class Clock:
         return self.now
 
 
-def typing(debouncer: Debouncer, clock: Clock, gaps: list[float], uri: str = "a") -> None:
+def typing(debouncer: Debouncer, clock: Clock, gaps: list[float]) -> None:
     for gap in gaps:
         clock.now += gap
-        debouncer.edited(uri)
+        debouncer.edited()
 
 
 def test_quantile_is_nearest_rank() -> None:
@@ -103,8 +103,9 @@ def test_debounce_is_capped_by_the_model_latency_and_counted_from_the_last_edit(
         debouncer.answered(0.35)
     assert debouncer.quiet() == pytest.approx(0.175)  # half the time to first token
     clock.now += 0.1
-    assert debouncer.wait("a") == pytest.approx(0.075)  # the client already waited 100 ms
-    assert debouncer.wait("elsewhere") == pytest.approx(0.175)
+    assert debouncer.wait() == pytest.approx(0.075)  # the client already waited 100 ms
+    clock.now += 1.0
+    assert debouncer.wait() == 0.0
 
 
 @pytest.mark.parametrize(("debounce_ms", "adaptive"), [(0, True), (120, False)])
@@ -112,7 +113,7 @@ def test_debounce_off_or_fixed_ignores_what_it_learnt(debounce_ms: int, adaptive
     clock = Clock()
     debouncer = Debouncer(Policy(debounce_ms, adaptive=adaptive), clock)
     typing(debouncer, clock, [0.3] * 10)
-    assert debouncer.wait("a") == pytest.approx(debounce_ms / 1000)
+    assert debouncer.wait() == pytest.approx(debounce_ms / 1000)
 
 
 def test_policies_by_name() -> None:

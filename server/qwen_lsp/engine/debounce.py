@@ -9,15 +9,16 @@ A typing gap is the time between two edits less than ``PAUSE`` apart; longer gap
 typing. Waiting a little longer than almost every gap inside a burst means one request per pause.
 The cap ties the wait to the model: when the model answers fast, every millisecond of waiting is a
 large share of what the user waits, so slow typists get a request per keystroke instead (each one
-answered or closed at the next keystroke). The quiet time counts from the document's last edit, so
-a client that already waited (Neovim 0.12 debounces 200 ms itself) does not pay twice.
+answered or closed at the next keystroke). The quiet time counts from the last edit in any
+document, so a client that already waited (Neovim 0.12 debounces 200 ms itself) does not pay twice,
+while a move into another file right after typing still waits.
 ``debounceMs`` is the starting point until enough gaps were seen; 0 turns debouncing off.
 """
 
 from __future__ import annotations
 
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable
 
 from qwen_lsp.engine.policy import Policy
@@ -31,7 +32,6 @@ TTFT_SHARE = 0.5
 MIN_SAMPLES = 4
 _GAPS = 24
 _LATENCIES = 8
-_DOCUMENTS = 256
 
 
 def quantile(values: list[float], q: float) -> float:
@@ -48,19 +48,14 @@ class Debouncer:
         self._clock = clock
         self._gaps: deque[float] = deque(maxlen=_GAPS)
         self._latencies: deque[float] = deque(maxlen=_LATENCIES)
-        self._edited: OrderedDict[str, float] = OrderedDict()
         self._last_edit: float | None = None
 
-    def edited(self, uri: str) -> None:
+    def edited(self) -> None:
         """A document changed (a keystroke, usually)."""
         now = self._clock()
         if self._last_edit is not None and now - self._last_edit < PAUSE:
             self._gaps.append(now - self._last_edit)
         self._last_edit = now
-        self._edited[uri] = now
-        self._edited.move_to_end(uri)
-        if len(self._edited) > _DOCUMENTS:
-            self._edited.popitem(last=False)
 
     def answered(self, first_token_seconds: float) -> None:
         """An upstream stream produced its first text this long after it was opened."""
@@ -76,10 +71,9 @@ class Debouncer:
             cap = min(CEILING, max(FLOOR_CAP, TTFT_SHARE * quantile(list(self._latencies), 0.5)))
         return min(cap, max(FLOOR, GAP_MARGIN * quantile(list(self._gaps), 0.9)))
 
-    def wait(self, uri: str) -> float:
-        """How much longer a request for ``uri`` arriving now should wait."""
+    def wait(self) -> float:
+        """How much longer a request arriving now should wait."""
         quiet = self.quiet()
-        edited = self._edited.get(uri)
-        if not self.policy.adaptive or edited is None:
+        if not self.policy.adaptive or self._last_edit is None:
             return quiet
-        return max(0.0, quiet - (self._clock() - edited))
+        return max(0.0, quiet - (self._clock() - self._last_edit))

@@ -90,7 +90,7 @@ class Engine:
 
     def document_changed(self, uri: str) -> None:
         """The editor changed a document: the debounce learns typing speed from this."""
-        self._scheduler.edited(uri)
+        self._scheduler.edited()
 
     async def _generate(self, prompt: Prompt, progress: Progress) -> Completion | None:
         cursor = Cursor(prompt.prefix, prompt.suffix, prompt.language_id, prompt.indent)

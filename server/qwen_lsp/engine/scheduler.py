@@ -152,8 +152,8 @@ class Scheduler:
             if self._tickets.get(uri) is ticket:
                 del self._tickets[uri]
 
-    def edited(self, uri: str) -> None:
-        self.debouncer.edited(uri)
+    def edited(self) -> None:
+        self.debouncer.edited()
 
     def _claim(self, uri: str) -> Ticket:
         previous = self._tickets.get(uri)
@@ -170,7 +170,7 @@ class Scheduler:
         stream = self._streams.get(uri)
         if stream is None or not self._policy.reuse or not stream.attach(prompt):
             self._abort(uri)  # it only serves stale requests now
-            wait = 0.0 if invoked else self.debouncer.wait(uri)
+            wait = 0.0 if invoked else self.debouncer.wait()
             if wait and not await ticket.wait_quiet(wait):
                 return None
             stream = self._start(uri, prompt)
@@ -198,7 +198,7 @@ class Scheduler:
 
     async def _restart(self, uri: str, prompt: Prompt) -> Completion | None:
         """The model went another way than the user typed: ask for this prompt itself."""
-        await asyncio.sleep(self.debouncer.wait(uri))  # the user may still be typing
+        await asyncio.sleep(self.debouncer.wait())  # the user may still be typing
         return await self._follow(uri, self._start(uri, prompt), prompt)
 
     def _start(self, uri: str, prompt: Prompt) -> Stream:
