@@ -139,3 +139,14 @@ def test_unknown_provider_dialect_or_switch_is_reported_and_the_previous_value_k
 )
 def test_provider_at_recognises_known_endpoints(url: str, provider: str | None) -> None:
     assert provider_at(url) == provider
+
+
+def test_an_emptied_field_falls_back_to_the_preset() -> None:
+    base, _ = from_env({"QWEN_LSP_PROVIDER": "deepseek"})
+    settings, errors = base.merged({"model": "", "baseUrl": "", "dialect": ""})
+    assert errors == []
+    assert (settings.model, settings.base_url, settings.dialect) == (
+        "deepseek-chat",
+        "https://api.deepseek.com/beta",
+        "prefix",
+    )

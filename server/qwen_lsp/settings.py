@@ -67,8 +67,8 @@ class Settings:
         where = "" if source == "editor" else f" ({source})"
         for name, parse in _PARSERS.items():
             key = camel(name)
-            if values.get(key) is None:
-                continue
+            if values.get(key) is None or (name in PRESET_FIELDS and values[key] == ""):
+                continue  # unset; an emptied endpoint, model or dialect means "the preset's"
             try:
                 changes[name] = parse(values[key])
             except (TypeError, ValueError) as exc:
@@ -210,7 +210,7 @@ _PARSERS: dict[str, Callable[[object], Any]] = {
     "dialect": _choice(DIALECTS),
     "thinking_off": _choice(list(THINKING_OFF)),
     "base_url": _url,
-    "model": lambda v: _text(v) or DEFAULT_MODEL,
+    "model": lambda v: _text(v) or DEFAULT_MODEL,  # blank after stripping: the default
     "debounce_ms": _number(int, 0, 5000),
     "max_tokens": _number(int, 1, 65536),
     "temperature": _number(float, 0.0, 2.0),
