@@ -1,9 +1,10 @@
 """What each dialect costs on our side: request size and the time to read a whole reply.
 
-Every dialect streams the same 50-piece reply from the in-process fake provider through one
-reusable client; the time is the client's (request, parse, echo handling), the fake's included,
-so ratios against the ``partial`` baseline show what a dialect's wire format adds. Run with
-``python -m bench.dialects``.
+Every dialect streams the same ~50-piece reply from the in-process fake provider through one
+reusable client; the time is the client's (request, parse, echo handling), the fake's included.
+The baseline row reads the same ``partial`` reply the way the openai SDK's typed call does
+(a pydantic model per chunk), which is what ``Upstream`` did before it parsed events itself.
+Run with ``python -m bench.dialects``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import statistics
 import time
 from contextlib import aclosing
 
+import openai
 from tests.fake_upstream import FakeUpstream, Reply
 
 from qwen_lsp.engine.context import Prompt
@@ -67,22 +69,51 @@ async def one_case(fake: FakeUpstream, provider: str, dialect: str) -> tuple[str
     return received.path, len(json.dumps(received.body)), times
 
 
+async def sdk_baseline(fake: FakeUpstream) -> tuple[str, int, list[float]]:
+    """The same partial-mode reply through ``chat.completions.create`` and its typed chunks."""
+    settings = Settings(api_key="sk-bench", base_url=fake.base_url)
+    request = dialect_for(settings).build(PROMPT)
+    fake.default = Reply.text(ANSWER, size=len(ANSWER) // 50)
+    client = openai.AsyncOpenAI(api_key="sk-bench", base_url=fake.base_url, max_retries=0)
+    times = []
+    for _ in range(ROUNDS):
+        start = time.perf_counter()
+        text = ""
+        stream = await client.chat.completions.create(
+            model=settings.model,
+            messages=request.messages,  # type: ignore[arg-type]
+            max_tokens=settings.max_tokens,
+            temperature=settings.temperature,
+            stream=True,
+            stream_options={"include_usage": True},
+            extra_body=request.extra_body,
+        )
+        async for chunk in stream:
+            text += "".join(c.delta.content or "" for c in chunk.choices)
+        times.append(time.perf_counter() - start)
+        assert text == ANSWER
+    await client.close()
+    received = fake.requests[-1]
+    return received.path, len(json.dumps(received.body)), times
+
+
 async def main() -> None:
     rows = []
     with FakeUpstream() as fake:
+        rows.append(("(SDK typed)", "partial", *await sdk_baseline(fake)))
         for provider, dialect in CASES:
             path, size, times = await one_case(fake, provider, dialect)
             rows.append((provider, dialect, path, size, times))
     base = statistics.median(rows[0][4])
-    print(f"{ROUNDS} streamed replies of {len(ANSWER)} characters in 50 pieces per row\n")
-    print(f"{'provider':<10} {'dialect':<23} {'path':<20} {'body B':>7} "
+    print(f"{ROUNDS} streamed replies of {len(ANSWER)} characters in ~50 pieces per row\n")
+    print(f"{'provider':<11} {'dialect':<23} {'path':<20} {'body B':>7} "
           f"{'median ms':>9} {'p95 ms':>7} {'ratio':>6}")  # fmt: skip
     for provider, dialect, path, size, times in rows:
         ordered = sorted(times)
         median = statistics.median(ordered)
         p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
         print(
-            f"{provider:<10} {dialect:<23} {path:<20} {size:>7} "
+            f"{provider:<11} {dialect:<23} {path:<20} {size:>7} "
             f"{median * 1000:>9.2f} {p95 * 1000:>7.2f} {median / base:>6.2f}"
         )
 

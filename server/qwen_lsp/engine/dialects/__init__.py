@@ -70,6 +70,24 @@ def chat_messages(prompt: Prompt, **assistant_flags: Any) -> list[dict[str, Any]
     ]
 
 
+def first_choice(event: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The first choice of an OpenAI-shaped stream event (empty when the event has none)."""
+    choices = event.get("choices")
+    first = choices[0] if isinstance(choices, list) and choices else None
+    return first if isinstance(first, Mapping) else {}
+
+
+def delta_text(event: Mapping[str, Any]) -> str:
+    """The text of a chat completion chunk."""
+    delta = first_choice(event).get("delta")
+    return str(delta.get("content") or "") if isinstance(delta, Mapping) else ""
+
+
+def choice_finish(event: Mapping[str, Any]) -> str | None:
+    reason = first_choice(event).get("finish_reason")
+    return str(reason) if reason else None
+
+
 def dialect_for(settings: Settings) -> Dialect:
     """The dialect ``settings`` name, with the provider's thinking-off switch and quirks."""
     from qwen_lsp.engine.dialects import continue_final_message, fim, partial, prefill, prefix

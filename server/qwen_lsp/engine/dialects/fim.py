@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from qwen_lsp.engine.context import Prompt
-from qwen_lsp.engine.dialects import CompletionRequest, FimEndpoint
+from qwen_lsp.engine.dialects import (
+    CompletionRequest,
+    FimEndpoint,
+    choice_finish,
+    delta_text,
+    first_choice,
+)
 from qwen_lsp.settings import Settings
 
 
@@ -37,24 +43,8 @@ def _openai_body(prompt: Prompt, settings: Settings) -> dict[str, Any]:
     }
 
 
-def _first_choice(event: Mapping[str, Any]) -> Mapping[str, Any]:
-    choices = event.get("choices") or [{}]
-    first = choices[0]
-    return first if isinstance(first, Mapping) else {}
-
-
 def _choice_text(event: Mapping[str, Any]) -> str:
-    return str(_first_choice(event).get("text") or "")
-
-
-def _delta_text(event: Mapping[str, Any]) -> str:
-    delta = _first_choice(event).get("delta")
-    return str(delta.get("content") or "") if isinstance(delta, Mapping) else ""
-
-
-def _choice_finish(event: Mapping[str, Any]) -> str | None:
-    reason = _first_choice(event).get("finish_reason")
-    return str(reason) if reason else None
+    return str(first_choice(event).get("text") or "")
 
 
 def _llama_body(prompt: Prompt, settings: Settings) -> dict[str, Any]:
@@ -90,8 +80,8 @@ def _ollama_finish(event: Mapping[str, Any]) -> str | None:
 
 ENDPOINTS: dict[str, FimEndpoint] = {
     # DeepSeek beta, DashScope (qwen2.5-coder), vLLM, Ollama's and llama.cpp's OpenAI layer
-    "completions": FimEndpoint("completions", _openai_body, _choice_text, _choice_finish),
-    "mistral": FimEndpoint("fim/completions", _openai_body, _delta_text, _choice_finish),
+    "completions": FimEndpoint("completions", _openai_body, _choice_text, choice_finish),
+    "mistral": FimEndpoint("fim/completions", _openai_body, delta_text, choice_finish),
     "llama.cpp": FimEndpoint(
         "/infill", _llama_body, lambda e: str(e.get("content") or ""), _llama_finish
     ),
