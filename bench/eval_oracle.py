@@ -33,7 +33,8 @@ def measure(root: Path, samples: int, seed: int) -> tuple[int, list[Outcome], in
     chosen = sample_points(files, samples, seed)
     oracle = Oracle({s.path: s.text for s in chosen})  # only the sampled files: fast lookups
     with FakeUpstream(oracle) as fake:
-        engine = Engine(Settings(api_key="oracle", base_url=fake.base_url, debounce_ms=0))
+        settings = Settings(api_key="oracle", base_url=fake.base_url, request_policy="fixed")
+        engine = Engine(settings)
         outcomes = asyncio.run(evaluate(engine, chosen))
     return len(files), outcomes, oracle.unknown
 

@@ -47,13 +47,16 @@ class Oracle:
         if not places:
             self.unknown += 1
             return Reply.text("")
-        # Short prefixes (a file's first lines) recur: the code after the cursor and the file's
-        # name in the prompt tell them apart.
+        # Prefixes can recur (a file's first lines, repetitive tests): the true place is where the
+        # code after the cursor comes soonest, in the file the prompt names.
         after, prompt = _suffix(body), json.dumps(body.get("messages", []))
-        ranked = sorted(
-            places, key=lambda p: (after not in p[1], json.dumps(p[0])[1:-1] not in prompt)
-        )
-        rest = ranked[0][1]
+
+        def rank(place: tuple[str, str]) -> tuple[int, bool]:
+            gap = place[1].find(after)
+            named = json.dumps(place[0])[1:-1] in prompt
+            return (gap if gap >= 0 else len(self._corpus), not named)
+
+        rest = min(places, key=rank)[1]
         limit = int(body.get("max_tokens") or 256) * CHARS_PER_TOKEN
         finish = "length" if len(rest) > limit else "stop"
         return Reply.text(rest[:limit], size=CHARS_PER_TOKEN, finish_reason=finish)

@@ -153,6 +153,7 @@ def test_fences_stay_in_markdown() -> None:
         ("print(║)  ", "x)", 3),
         ("foo(║) + 1", "bar())", 0),  # not an auto-closed rest
         ("x = ║", "1", 0),
+        ('"""\nArgs ``[{"a": {"l║}]``;', 'ine": 1}}]``;', 5),  # quotes confuse: verbatim copy
     ],
 )
 def test_replaced_length(marked: str, completion: str, replaced: int) -> None:

@@ -6,6 +6,7 @@ completion that rewrites an auto-closed ``)`` through its range counts as exact.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,7 +143,9 @@ async def run(
         return 2
     failures: list[str] = []
     engine = Engine(
-        settings, on_status=lambda s: failures.append(s.message) if s.state == "error" else None
+        # No reuse of earlier answers: two samples in one line would otherwise share a reply.
+        dataclasses.replace(settings, request_policy="fixed"),
+        on_status=lambda s: failures.append(s.message) if s.state == "error" else None,
     )
     outcomes = await evaluate(engine, samples)
     used = len({s.path for s in samples})

@@ -100,7 +100,8 @@ def replaced_length(text: str, cursor: Cursor) -> int:
     if not cursor.closers_after:
         return 0
     rest = cursor.line_after
-    written = "".join(ch for _, ch in scan(text.split("\n", 1)[0], cursor).outer)
+    first_line = text.split("\n", 1)[0]
+    written = "".join(ch for _, ch in scan(first_line, cursor).outer)
     pending = [(index, ch) for index, ch in enumerate(rest) if ch in CLOSING]
     expected = expected_closers(cursor.before)
     for count in range(len(pending) + 1):
@@ -109,12 +110,14 @@ def replaced_length(text: str, cursor: Cursor) -> int:
         if written.endswith(rewritten) and expected.startswith(closers):
             break
     else:
-        return 0  # no way to make the brackets agree: leave the line as it is
+        # No way to make the brackets agree (quotes confuse the count): a verbatim copy of the
+        # rest is still a rewrite of it.
+        return len(rest) if first_line.rstrip().endswith(rest.strip()) else 0
     if count < len(pending):
         return pending[count - 1][0] + 1 if count else 0
     end = pending[-1][0] + 1 if pending else 0
     tail = rest[end:].strip()  # a trailing `:` or `;` the completion may also have written
-    return len(rest) if not tail or text.split("\n", 1)[0].rstrip().endswith(tail) else end
+    return len(rest) if not tail or first_line.rstrip().endswith(tail) else end
 
 
 def completes_line(text: str, cursor: Cursor) -> bool:
