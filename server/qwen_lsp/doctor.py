@@ -71,7 +71,9 @@ async def run(
 def settings_table(settings: Settings) -> list[str]:
     """One line per setting: name, value (the key only as set / not set), source."""
     rows = []
-    for name, field in setting_fields().items():
+    fields = setting_fields()
+    width = max(map(len, fields))
+    for name, field in fields.items():
         value = getattr(settings, field)
         if field == "api_key":
             shown = f"set ({len(value)} characters)" if value else "not set"
@@ -79,7 +81,7 @@ def settings_table(settings: Settings) -> list[str]:
             shown = ", ".join(value) or "(none)"
         else:
             shown = str(value)
-        rows.append(f"{name:<12} {shown:<40} {settings.source(field)}")
+        rows.append(f"{name:<{width}} {shown:<40} {settings.source(field)}")
     return rows
 
 
