@@ -47,14 +47,14 @@ class Oracle:
         if not places:
             self.unknown += 1
             return Reply.text("")
-        # Prefixes can recur (a file's first lines, repetitive tests): the true place is where the
-        # code after the cursor comes soonest, in the file the prompt names.
+        # Prefixes can recur (a file's first lines, generated files, repetitive tests): the true
+        # place is in the file the prompt names, where the code after the cursor comes soonest.
         after, prompt = _suffix(body), json.dumps(body.get("messages", []))
 
-        def rank(place: tuple[str, str]) -> tuple[int, bool]:
+        def rank(place: tuple[str, str]) -> tuple[bool, int]:
             gap = place[1].find(after)
             named = json.dumps(place[0])[1:-1] in prompt
-            return (gap if gap >= 0 else len(self._corpus), not named)
+            return (not named, gap if gap >= 0 else len(self._corpus))
 
         rest = min(places, key=rank)[1]
         limit = int(body.get("max_tokens") or 256) * CHARS_PER_TOKEN
