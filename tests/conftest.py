@@ -65,7 +65,7 @@ async def start_server(upstream: FakeUpstream) -> AsyncIterator[StartServer]:
         clients.append(lsp)
         statuses: list[Any] = []
         lsp.statuses = statuses  # type: ignore[attr-defined]
-        lsp.feature("$/qwenLsp/status")(lambda _ls, params: statuses.append(params))
+        lsp.feature("$/qwenLsp/status")(lambda *args: statuses.append(args[-1]))
         caps = capabilities(client)
         if encodings is not None:
             caps.general = types.GeneralClientCapabilities(position_encodings=encodings)

@@ -17,6 +17,7 @@ import argparse
 import json
 import select
 import socket
+import ssl
 import threading
 import time
 from collections import deque
@@ -41,6 +42,7 @@ class Reply:
     hang: bool = False  # accept and never answer
     hold_after: int | None = None  # after this many chunks, wait until ``gate`` is set
     gate: threading.Event | None = None
+    raw: bytes | None = None  # send exactly this as the SSE body (malformed or empty streams)
 
     @classmethod
     def text(cls, text: str, size: int = 4, **options: Any) -> Reply:
@@ -73,18 +75,27 @@ Responder = Callable[[dict[str, Any]], Reply]
 class FakeUpstream:
     """Start with ``with FakeUpstream() as fake:``; ``fake.base_url`` is the OpenAI base URL."""
 
-    def __init__(self, reply: Reply | Responder | None = None, port: int = 0) -> None:
+    def __init__(
+        self,
+        reply: Reply | Responder | None = None,
+        port: int = 0,
+        tls: ssl.SSLContext | None = None,  # serve https:// with this context's certificate
+    ) -> None:
         self.default: Reply | Responder = reply or Reply.text("pass")
         self.queue: deque[Reply] = deque()
         self.requests: list[Received] = []
         self._changed = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
         self._server.daemon_threads = True
+        self._scheme = "http"
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+            self._scheme = "https"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+        return f"{self._scheme}://127.0.0.1:{self._server.server_address[1]}/v1"
 
     def __enter__(self) -> FakeUpstream:
         self._thread.start()
@@ -172,6 +183,9 @@ def _handler_for(fake: FakeUpstream) -> type[BaseHTTPRequestHandler]:
             self.close_connection = True
             model = received.body.get("model", "fake")
             if not self._wait(received, reply.ttft):
+                return
+            if reply.raw is not None:
+                self._send_raw(received, reply.raw)
                 return
             for index, piece in enumerate(reply.chunks):
                 if reply.drop_after is not None and index >= reply.drop_after:

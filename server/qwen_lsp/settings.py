@@ -40,10 +40,17 @@ class Settings:
     timeout_ms: int = 8000
     enable: bool = True
     exclude: tuple[str, ...] = ()
+    max_file_kb: int = 1024  # larger files are never sent (characters / 1024, roughly KB)
     prefix_tokens: int = 3000  # estimated tokens of code before the cursor
     suffix_tokens: int = 1000  # ... after the cursor
     context_tokens: int = 1500  # ... from other files (0: none)
     request_policy: str = "default"  # "fixed" / "naive" exist for comparisons (bench/)
+    # Budgets: -1 = the endpoint's default (off for local servers), 0 = off.
+    requests_per_minute: int = -1
+    tokens_per_minute: int = -1
+    tokens_per_day: int = -1
+    backoff_ms: int = 1000  # first pause after failures; doubles up to backoff_max_ms
+    backoff_max_ms: int = 60_000
     # field name → where its value came from ("default", "preset ark", "env QWEN_LSP_MODEL", …)
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
     # the providers' usual key variables found in the environment, for the key fallback
@@ -217,8 +224,14 @@ _PARSERS: dict[str, Callable[[object], Any]] = {
     "timeout_ms": _number(int, 100, 120_000),
     "enable": _flag,
     "exclude": _globs,
+    "max_file_kb": _number(int, 1, 1_000_000),
     "prefix_tokens": _number(int, 16, 200_000),
     "suffix_tokens": _number(int, 0, 100_000),
     "context_tokens": _number(int, 0, 100_000),
     "request_policy": _choice(("default", "fixed", "naive")),
+    "requests_per_minute": _number(int, -1, 1_000_000),
+    "tokens_per_minute": _number(int, -1, 10**9),
+    "tokens_per_day": _number(int, -1, 10**12),
+    "backoff_ms": _number(int, 1, 600_000),
+    "backoff_max_ms": _number(int, 1, 3_600_000),
 }

@@ -52,6 +52,7 @@ class CompletionCache:
         self._per_document = per_document
         self._documents = documents
         self._entries: OrderedDict[str, OrderedDict[Prompt, Completion | None]] = OrderedDict()
+        self.hits = 0
 
     def store(self, uri: str, prompt: Prompt, completion: Completion | None) -> None:
         entries = self._entries.get(uri)
@@ -72,11 +73,13 @@ class CompletionCache:
             return MISS
         if prompt in entries:
             entries.move_to_end(prompt)
+            self.hits += 1
             return entries[prompt]
         for earlier in reversed(entries):
             found = entries[earlier]
             typed = typed_since(earlier, prompt)
             if found is not None and typed is not None and (rest := remainder(found, typed)):
+                self.hits += 1
                 return rest
         return MISS
 

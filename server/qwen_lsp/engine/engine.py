@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from contextlib import aclosing
@@ -13,12 +12,14 @@ from qwen_lsp.engine.context import Prompt, build_prompt
 from qwen_lsp.engine.continuation import BlockResult
 from qwen_lsp.engine.dialects import dialect_for
 from qwen_lsp.engine.exclude import is_excluded
+from qwen_lsp.engine.guard import Guard
 from qwen_lsp.engine.model import Completion, CompletionTask, Status
 from qwen_lsp.engine.open_files import OpenFiles
 from qwen_lsp.engine.policy import Policy, policy_for
 from qwen_lsp.engine.postprocess import Cursor, clean, complete_lines, is_finished
 from qwen_lsp.engine.related import RelatedCode
 from qwen_lsp.engine.scheduler import Progress, Scheduler
+from qwen_lsp.engine.stats import Stats
 from qwen_lsp.engine.tokens import estimate_tokens
 from qwen_lsp.engine.upstream import StreamStats, Upstream, UpstreamError
 from qwen_lsp.settings import Settings
@@ -59,6 +60,13 @@ class Engine:
         self.usage = Usage()
         self.open_files = OpenFiles()  # kept up to date by the LSP layer
         self._related = RelatedCode(self.open_files)
+        self._guard = Guard(settings, self._on_status)
+
+    @property
+    def stats(self) -> Stats:
+        stats = self._guard.stats
+        stats.cache_hits = self._scheduler.cache.hits
+        return stats
 
     @property
     def settings(self) -> Settings:
@@ -69,6 +77,7 @@ class Engine:
         self._settings = settings
         self._upstream = None
         self._scheduler.policy = _policy(settings)
+        self._guard.configure(settings)
         self._on_status(Status("ready") if self.can_complete else Status("disabled"))
 
     @property
@@ -77,8 +86,8 @@ class Engine:
 
     async def complete(self, task: CompletionTask) -> Completion | None:
         """The completion for ``task``, or None (disabled, excluded, superseded, failed)."""
-        settings = self._settings
-        if not self.can_complete or is_excluded(task.path, settings.exclude):
+        self._guard.stats.completions += 1
+        if not self._may_send(task):
             return None
         return await self._scheduler.complete(task.uri, self._prompt(task), task.invoked)
 
@@ -93,34 +102,36 @@ class Engine:
         self._scheduler.edited()
 
     async def _generate(self, prompt: Prompt, progress: Progress) -> Completion | None:
+        if not self._guard.admit():
+            progress.failed = True
+            return None  # breaker open, rate-limited or over budget: answer empty at once
         cursor = Cursor(prompt.prefix, prompt.suffix, prompt.language_id, prompt.indent)
         stats = StreamStats()
-        self._on_status(Status("busy"))
-        try:
-            async with aclosing(
-                self._client().stream(dialect_for(self._settings).build(prompt), stats)
-            ) as chunks:
-                async for piece in chunks:
-                    progress.add(piece)
-                    if is_finished(progress.text, cursor):
-                        break  # closing the stream stops generation and billing
-        except UpstreamError as exc:
-            log.warning("upstream error (%s): %s", exc.kind, exc.message)
-            self._on_status(Status("error", exc.kind, exc.message))
+        reading = self._read(prompt, cursor, progress, stats)
+        if not await self._guard.call(reading, stats, prompt, lambda: progress.text):
+            progress.failed = True
             return None
-        except asyncio.CancelledError:
-            self._on_status(Status("ready"))
-            raise
-        self._on_status(Status("ready"))
         raw = progress.text
         self.usage.add(stats, prompt, raw)
         if stats.finish_reason == "length":
             raw = complete_lines(raw)  # never show a half line
         return clean(raw, cursor)
 
+    async def _read(
+        self, prompt: Prompt, cursor: Cursor, progress: Progress, stats: StreamStats
+    ) -> None:
+        request = dialect_for(self._settings).build(prompt)
+        async with aclosing(self._client().stream(request, stats)) as chunks:
+            async for piece in chunks:
+                progress.add(piece)
+                if is_finished(progress.text, cursor):
+                    break  # closing the stream stops generation and billing
+
     async def complete_block(self, task: CompletionTask) -> BlockResult | None:
         """The whole block from the cursor on, asking again while replies are cut off by length."""
-        if not self.can_complete or is_excluded(task.path, self._settings.exclude):
+        if not self._may_send(task):
+            return None
+        if not self._guard.admit():
             return None
         prompt = self._prompt(task)
         cursor = Cursor(prompt.prefix, prompt.suffix, task.language_id, prompt.indent)
@@ -139,6 +150,12 @@ class Engine:
             return None
         finally:
             self._on_status(status)
+
+    def _may_send(self, task: CompletionTask) -> bool:
+        """Completion is on, and the file is neither a secret, excluded, nor too big to send."""
+        settings = self._settings
+        too_big = len(task.text) > settings.max_file_kb * 1024  # generated code, data, logs
+        return self.can_complete and not too_big and not is_excluded(task.path, settings.exclude)
 
     def _client(self) -> Upstream:
         if self._upstream is None:

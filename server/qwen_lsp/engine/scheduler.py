@@ -32,6 +32,7 @@ class Progress:
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.text = ""
+        self.failed = False  # the provider failed: nothing to remember for this prompt
         self.started = clock()
         self.first_at: float | None = None
         self.on_add: Callable[[], None] = lambda: None
@@ -213,7 +214,7 @@ class Scheduler:
         result = await self._fetch(prompt, progress)
         if progress.first_at is not None:
             self.debouncer.answered(progress.first_at - progress.started)
-        if self._policy.reuse:
+        if self._policy.reuse and not progress.failed:
             self.cache.store(uri, prompt, result)
         return result
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from urllib.parse import unquote
 
 from lsprotocol import types
@@ -13,6 +14,10 @@ from qwen_lsp.engine.model import IndentStyle
 from qwen_lsp.positions import Encoding, PositionError, to_offset, to_position
 
 _ENCODINGS: dict[str, Encoding] = {"utf-8": "utf-8", "utf-16": "utf-16", "utf-32": "utf-32"}
+
+
+# JSON lets a client send half a surrogate pair; it cannot be encoded to send upstream.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def encoding_of(workspace: Workspace) -> Encoding:
@@ -45,7 +50,7 @@ def make_task(
         return None
     return CompletionTask(
         uri=uri,
-        text=text,
+        text=_LONE_SURROGATE.sub("\ufffd", text),  # same length, so the offset still holds
         offset=offset,
         language_id=document.language_id or "",
         path=document.path or uri,

@@ -11,6 +11,7 @@ from qwen_lsp.engine import Status
 from qwen_lsp.logs import mask
 
 STATUS_METHOD = "$/qwenLsp/status"
+_FAILING = ("error", "rate_limited")
 
 
 class Notices:
@@ -35,17 +36,26 @@ class Notices:
         self._shown = {key for key in self._shown if not key.startswith(prefix)}
 
     def status(self, status: Status) -> None:
-        if status == self._status:
+        """Notify on each change of state; one message per lasting problem until it clears.
+
+        A change is a new (state, kind): the same failure on every keystroke, with whatever
+        detail the provider adds each time, is one notification. The details go to the log.
+        """
+        if status.alert:
+            severity = (
+                types.MessageType.Error if status.state == "error" else types.MessageType.Warning
+            )
+            self.show_once(f"alert:{status.kind}", f"qwen-lsp: {status.message}", severity)
+        current = self._status
+        if current is not None and _key(status) == _key(current):
             return
+        if status.state == "busy" and current is not None and current.state in _FAILING:
+            return  # a retry is not news: keep showing the failure until an answer clears it
         self._status = status
         if not self._held:
             self._notify(status)
-        if status.state == "error":
-            self.show_once(
-                f"error:{status.kind}", f"qwen-lsp: {status.message}", types.MessageType.Error
-            )
-        elif status.state == "ready":
-            self.forget("error:")
+        if status.state == "ready":
+            self.forget("alert:")
 
     def release(self) -> None:
         """Send status from now on (the client is initialized), starting with the current one."""
@@ -59,4 +69,10 @@ class Notices:
             params["kind"] = status.kind
         if status.message:
             params["message"] = mask(status.message)
+        if status.retry_in_ms is not None:
+            params["retryInMs"] = status.retry_in_ms
         self._server.protocol.notify(STATUS_METHOD, params)
+
+
+def _key(status: Status) -> tuple[str, str]:
+    return status.state, status.kind

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls import uris
@@ -14,10 +14,13 @@ from pygls.lsp.server import LanguageServer
 from qwen_lsp import __version__
 from qwen_lsp.engine import Engine
 from qwen_lsp.logs import add_secret
-from qwen_lsp.lsp import block, completion, inline_params, tracking
-from qwen_lsp.lsp.edits import SplicingProtocol
+from qwen_lsp.lsp import block, completion, feedback, inline_params, tracking
 from qwen_lsp.lsp.notices import Notices
+from qwen_lsp.lsp.protocol import Protocol, report_error
 from qwen_lsp.settings import Settings
+
+if TYPE_CHECKING:
+    from pygls.server import ServerErrors
 
 log = logging.getLogger(__name__)
 
@@ -37,16 +40,18 @@ class QwenLanguageServer(LanguageServer):
             "qwen-lsp",
             __version__,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
-            protocol_cls=SplicingProtocol,
             converter_factory=inline_params.converter,
+            protocol_cls=Protocol,
         )
         self.base_settings = base
         self.notices = Notices(self)
         self.engine = Engine(base, on_status=self.notices.status)
-        self.accepted = 0
         self._editor_values: dict[str, Any] = {}
         self._pending_errors = list(base_errors)
         add_secret(base.api_key)
+
+    def report_server_error(self, error: Exception, source: ServerErrors) -> None:
+        report_error(error, source)
 
     def apply_settings(self, values: Mapping[str, Any]) -> None:
         """Editor settings over the base (environment) settings; bad values reported once.
@@ -136,8 +141,5 @@ def create_server(
     async def complete_block(ls: QwenLanguageServer, *args: Any) -> dict[str, Any] | None:
         return await block.complete_block(ls, *args)
 
-    @server.command(completion.ACCEPT_COMMAND)
-    def accepted(ls: QwenLanguageServer, *args: Any) -> None:
-        ls.accepted += 1
-
+    feedback.register(server)
     return server

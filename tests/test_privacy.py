@@ -1,0 +1,160 @@
+"""Privacy: the API key never shows up in any output, goes only to the configured endpoint over
+verified TLS, and code from excluded files is never sent."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from lsprotocol import types
+
+from tests.conftest import StartServer, server_env
+from tests.fake_upstream import FakeUpstream, Reply
+from tests.lsp_helpers import inline, open_document
+from tests.raw_lsp import raw_session
+
+CANARY = "sk-canary-" + uuid.uuid4().hex  # unique: any hit in any output is a leak
+
+
+def leaky_replies() -> list[Reply]:
+    """Provider replies that echo the key back, the way some real error messages do."""
+    return [
+        Reply(status=401, error={"message": f"Incorrect API key provided: {CANARY}"}),
+        Reply(status=500, error=f"<html>upstream crashed, key={CANARY}</html>"),
+        Reply(raw=f"data: {{not json {CANARY}\n\n".encode()),
+        Reply(status=429, error={"message": f"rate limit for {CANARY}"}),
+        Reply(status=400, error={"message": f"prefix not supported for key {CANARY}"}),
+        Reply(raw=f'data: {{"error": {{"message": "key {CANARY} suspended"}}}}\n\n'.encode()),
+    ]
+
+
+async def test_the_key_never_appears_in_messages_logs_or_tracebacks(
+    upstream: FakeUpstream,
+) -> None:
+    replies = leaky_replies()
+    upstream.script(*replies)
+    env = {
+        "QWEN_LSP_API_KEY": CANARY,
+        "QWEN_LSP_BASE_URL": upstream.base_url,
+        "QWEN_LSP_LOG_LEVEL": "DEBUG",
+    }
+    async with raw_session(env, options={"apiKey": CANARY, "maxTokens": "bad"}) as server:
+        server.notify(
+            "textDocument/didOpen",
+            {"textDocument": {"uri": "file:///p/a.py", "languageId": "python", "version": 1,
+                              "text": "x = \n"}},
+        )  # fmt: skip
+        for n in range(len(replies)):
+            # a settings change resets the breaker, so every scripted failure is reached
+            server.notify("workspace/didChangeConfiguration", {"settings": {"apiKey": CANARY}})
+            position = {"line": 0, "character": 4 - n % 2}  # not answered from the cache
+            server.request(10 + n, "textDocument/inlineCompletion", {
+                "textDocument": {"uri": "file:///p/a.py"}, "position": position,
+                "context": {"triggerKind": 1}})  # fmt: skip
+            assert (await server.answer(10 + n))["result"]["items"] == []
+        server.request(30, "textDocument/inlineCompletion", {"position": CANARY})  # bad params
+        server.request(31, "workspace/executeCommand", {"command": "qwen-lsp.stats"})
+        assert "error" in await server.answer(30)
+        assert (await server.answer(31))["result"]["failures"] == len(replies)
+        server.request(32, "shutdown", None)
+        await server.answer(32)
+        server.notify("exit", None)
+        await asyncio.wait_for(server.process.wait(), 30)
+
+    assert len(upstream.requests) == len(replies)
+    assert all(r.headers["authorization"] == f"Bearer {CANARY}" for r in upstream.requests)
+    assert b"window/showMessage" in server.stdout and b"upstream error" in server.stderr
+    assert CANARY.encode() not in server.stdout
+    assert CANARY.encode() not in server.stderr
+
+
+def run_cli(*args: str, base_url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = server_env(
+        QWEN_LSP_API_KEY=CANARY, QWEN_LSP_BASE_URL=base_url, QWEN_LSP_LOG_LEVEL="DEBUG"
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "qwen_lsp", *args],
+        capture_output=True, text=True, env=env, cwd=cwd, timeout=120, check=False,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("command", ["doctor", "complete"])
+def test_the_key_never_appears_in_command_line_output(
+    upstream: FakeUpstream, tmp_path: Path, command: str
+) -> None:
+    upstream.default = Reply(status=401, error={"message": f"Incorrect API key: {CANARY}"})
+    (tmp_path / "a.py").write_text("x = \n")
+    args = ["complete", f"{tmp_path / 'a.py'}:1:5"] if command == "complete" else ["doctor"]
+
+    done = run_cli(*args, base_url=upstream.base_url, cwd=tmp_path)
+
+    assert upstream.requests, "the command should have reached the fake provider"
+    assert done.returncode != 0
+    assert CANARY not in done.stdout and CANARY not in done.stderr
+    assert "key" in (done.stdout + done.stderr).lower()  # it did report the key problem
+
+
+async def test_a_redirect_to_another_host_never_gets_the_key(
+    start_server: StartServer, upstream: FakeUpstream
+) -> None:
+    with FakeUpstream(Reply.text("1\n")) as elsewhere:
+        upstream.default = Reply(
+            status=307, headers={"location": elsewhere.base_url + "/chat/completions"}
+        )
+        lsp = await start_server(options={"apiKey": CANARY})
+        open_document(lsp, "file:///p/a.py", "x = \n")
+
+        await inline(lsp, "file:///p/a.py", types.Position(0, 4))
+
+        assert upstream.requests[0].headers["authorization"] == f"Bearer {CANARY}"
+        for request in elsewhere.requests:
+            assert CANARY not in str(request.headers)
+
+
+@pytest.fixture
+def self_signed(tmp_path: Path) -> Iterator[ssl.SSLContext]:
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    yield context
+
+
+async def test_tls_certificates_are_verified(
+    start_server: StartServer, self_signed: ssl.SSLContext
+) -> None:
+    with FakeUpstream(Reply.text("1\n"), tls=self_signed) as impostor:
+        lsp = await start_server(options={"baseUrl": impostor.base_url})
+        open_document(lsp, "file:///p/a.py", "x = \n")
+
+        assert await inline(lsp, "file:///p/a.py", types.Position(0, 4)) == []
+
+        kinds = [getattr(s, "kind", None) for s in lsp.statuses]  # type: ignore[attr-defined]
+        assert "tls" in kinds
+        assert impostor.requests == []  # no request (and no key) went over the unverified link
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/p/.env.local", "/p/.git/config", "/home/u/.ssh/id_rsa", "/p/secrets.yaml",
+     "/p/prod.key", "/p/cert.p12", "/p/deploy/credentials.json", "/p/notes.private.md"],
+)  # fmt: skip
+async def test_excluded_files_are_never_sent(
+    start_server: StartServer, upstream: FakeUpstream, path: str
+) -> None:
+    lsp = await start_server(options={"exclude": ["*.private.md"]})
+    open_document(lsp, f"file://{path}", "TOKEN = \n")
+
+    assert await inline(lsp, f"file://{path}", types.Position(0, 8)) == []
+    assert upstream.requests == []
