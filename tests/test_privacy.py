@@ -158,3 +158,24 @@ async def test_excluded_files_are_never_sent(
 
     assert await inline(lsp, f"file://{path}", types.Position(0, 8)) == []
     assert upstream.requests == []
+
+
+@pytest.mark.parametrize("option", [True, False])
+async def test_git_ignored_files_are_skipped_when_asked(
+    start_server: StartServer, upstream: FakeUpstream, tmp_path: Path, option: bool
+) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".gitignore").write_text("build/\n*.local.py\n")
+    (tmp_path / "build").mkdir()
+    ignored = [tmp_path / "build" / "gen.py", tmp_path / "conf.local.py"]
+    tracked = tmp_path / "main.py"
+    lsp = await start_server(options={"excludeGitIgnored": option})
+
+    for path in [*ignored, tracked]:
+        path.write_text("x = \n")
+        open_document(lsp, path.as_uri(), "x = \n")
+        await inline(lsp, path.as_uri(), types.Position(0, 4))
+
+    sent = [r.messages[1]["content"] for r in upstream.requests]
+    assert len(sent) == (1 if option else 3)
+    assert "main.py" in sent[-1]

@@ -40,6 +40,7 @@ class Settings:
     timeout_ms: int = 8000
     enable: bool = True
     exclude: tuple[str, ...] = ()
+    exclude_git_ignored: bool = False  # also never send files git ignores
     max_file_kb: int = 1024  # larger files are never sent (characters / 1024, roughly KB)
     prefix_tokens: int = 3000  # estimated tokens of code before the cursor
     suffix_tokens: int = 1000  # ... after the cursor
@@ -224,6 +225,7 @@ _PARSERS: dict[str, Callable[[object], Any]] = {
     "timeout_ms": _number(int, 100, 120_000),
     "enable": _flag,
     "exclude": _globs,
+    "exclude_git_ignored": _flag,
     "max_file_kb": _number(int, 1, 1_000_000),
     "prefix_tokens": _number(int, 16, 200_000),
     "suffix_tokens": _number(int, 0, 100_000),

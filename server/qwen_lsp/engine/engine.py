@@ -12,6 +12,7 @@ from qwen_lsp.engine.context import Prompt, build_prompt
 from qwen_lsp.engine.continuation import BlockResult
 from qwen_lsp.engine.dialects import dialect_for
 from qwen_lsp.engine.exclude import is_excluded
+from qwen_lsp.engine.gitignore import GitIgnored
 from qwen_lsp.engine.guard import Guard
 from qwen_lsp.engine.model import Completion, CompletionTask, Status
 from qwen_lsp.engine.open_files import OpenFiles
@@ -61,6 +62,7 @@ class Engine:
         self.open_files = OpenFiles()  # kept up to date by the LSP layer
         self._related = RelatedCode(self.open_files)
         self._guard = Guard(settings, self._on_status)
+        self._git_ignored = GitIgnored()
 
     @property
     def stats(self) -> Stats:
@@ -87,7 +89,7 @@ class Engine:
     async def complete(self, task: CompletionTask) -> Completion | None:
         """The completion for ``task``, or None (disabled, excluded, superseded, failed)."""
         self._guard.stats.completions += 1
-        if not self._may_send(task):
+        if not await self._may_send(task):
             return None
         return await self._scheduler.complete(task.uri, self._prompt(task), task.invoked)
 
@@ -129,7 +131,7 @@ class Engine:
 
     async def complete_block(self, task: CompletionTask) -> BlockResult | None:
         """The whole block from the cursor on, asking again while replies are cut off by length."""
-        if not self._may_send(task):
+        if not await self._may_send(task):
             return None
         if not self._guard.admit():
             return None
@@ -151,11 +153,13 @@ class Engine:
         finally:
             self._on_status(status)
 
-    def _may_send(self, task: CompletionTask) -> bool:
-        """Completion is on, and the file is neither a secret, excluded, nor too big to send."""
+    async def _may_send(self, task: CompletionTask) -> bool:
+        """Completion is on, and the file is not a secret, excluded, too big or git-ignored."""
         settings = self._settings
         too_big = len(task.text) > settings.max_file_kb * 1024  # generated code, data, logs
-        return self.can_complete and not too_big and not is_excluded(task.path, settings.exclude)
+        if not self.can_complete or too_big or is_excluded(task.path, settings.exclude):
+            return False
+        return not (settings.exclude_git_ignored and await self._git_ignored.ignored(task.path))
 
     def _client(self) -> Upstream:
         if self._upstream is None:
