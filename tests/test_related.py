@@ -108,6 +108,16 @@ def test_excluded_files_never_contribute(exclude: tuple[str, ...]) -> None:
     assert snippets == ()
 
 
+def test_edits_in_oversized_open_files_never_contribute() -> None:
+    huge = "".join(f"row_{n} = {n}\n" for n in range(60_000))
+    files = index((f"{ROOT}/data.py", huge))
+    files.change(f"file://{ROOT}/data.py", huge.replace("row_50 = 50", "row_50 = 'x'"), [50])
+
+    snippets = RelatedCode(files).snippets(task_for(APP), 2000)
+
+    assert all(s.path != "data.py" for s in snippets)
+
+
 def test_recent_edits_then_similar_code_in_priority_order() -> None:
     notes = "".join(f"note_{n} = {n}\n" for n in range(80))
     similar = "def total_area(circles):\n    return sum(c.area() for c in circles)\n"

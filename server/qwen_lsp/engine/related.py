@@ -108,8 +108,8 @@ class RelatedCode:
     def _edited(self, uri: str, allowed: Callable[[str], bool]) -> Iterator[_Candidate]:
         for edit in self._files.edits(uri):
             file = self._files.get(edit.uri)
-            if file is None or not allowed(file.path):
-                continue
+            if file is None or not allowed(file.path) or len(file.text) > MAX_FILE_BYTES:
+                continue  # huge files (data, generated code) never contribute, as for _similar
             lines = file.text.split("\n")
             first = max(0, min(edit.line, len(lines) - 1) - EDIT_BEFORE)
             yield _Candidate(file.path, first, tuple(lines[first : edit.line + EDIT_AFTER]), "edit")
