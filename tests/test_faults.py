@@ -236,3 +236,58 @@ async def test_daily_token_budget(start_server: StartServer, upstream: FakeUpstr
     assert [len(a) for a in answers] == [1, 0, 0]
     (limited,) = [s for s in statuses(lsp) if s["state"] == "rate_limited"]
     assert "daily budget" in limited["message"] and "tomorrow" in limited["message"]
+
+
+async def until_status(lsp: LanguageClient, wanted: dict[str, Any]) -> list[dict[str, Any]]:
+    """Wait, without any request (no keystroke), until the server publishes ``wanted``."""
+    for _ in range(1000):
+        if wanted in statuses(lsp):
+            return statuses(lsp)
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"no status {wanted} in {statuses(lsp)}")
+
+
+RESUMED = {
+    "state": "ready",
+    "kind": "resumed",
+    "message": "the pause is over; the next request tries the provider again",
+}
+
+
+async def test_rate_limit_pause_end_is_published_without_a_keystroke(
+    start_server: StartServer, upstream: FakeUpstream
+) -> None:
+    upstream.script(_error(429, "slow down", **{"retry-after": "0.3"}))
+    upstream.default = Reply.text("42\n")
+    lsp = await start_server(options={"backoffMs": 10, "backoffMaxMs": 10})
+    open_document(lsp, URI, "x = \n")
+    assert await inline(lsp, URI, POSITION) == []
+
+    seen = await until_status(lsp, RESUMED)
+
+    assert [s["state"] for s in seen[-2:]] == ["rate_limited", "ready"]
+    assert len(upstream.requests) == 1  # announcing the end of the pause sends nothing
+    (item,) = await inline(lsp, URI, POSITION)  # the next keystroke is the probe
+    assert item.insert_text == "42"
+    assert statuses(lsp)[-1] == {"state": "ready"}
+    assert len(upstream.requests) == 2
+
+
+async def test_open_breaker_end_is_published_and_a_failed_probe_adds_no_message(
+    start_server: StartServer, upstream: FakeUpstream
+) -> None:
+    upstream.default = _error(503, "overloaded")
+    lsp = await start_server(options={"backoffMs": 100, "backoffMaxMs": 100})
+    open_document(lsp, URI, "x = \n")
+    for _ in range(THRESHOLD):
+        assert await inline(lsp, URI, POSITION) == []
+
+    await until_status(lsp, RESUMED)
+    assert len(upstream.requests) == THRESHOLD
+    lsp.statuses.clear()  # type: ignore[attr-defined]
+    assert await inline(lsp, URI, POSITION) == []  # the probe fails: open again
+    await until_status(lsp, RESUMED)  # ... and its end is announced again
+
+    assert len(upstream.requests) == THRESHOLD + 1
+    assert [s["state"] for s in statuses(lsp)] == ["busy", "error", "ready"]
+    assert [m.type for m in lsp.messages] == [types.MessageType.Error]  # one message in all

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
+from collections.abc import Coroutine
 from datetime import date
+from typing import Any
 
 import pytest
 
 from qwen_lsp.engine.budget import Budget, Limits, is_local, limits_for
+from qwen_lsp.engine.context import Prompt
 from qwen_lsp.engine.errors import UpstreamError
+from qwen_lsp.engine.guard import RESUMED, Guard
+from qwen_lsp.engine.model import Status
 from qwen_lsp.engine.resilience import THRESHOLD, Backoff, Breaker
 from qwen_lsp.engine.stats import Stats, percentile
+from qwen_lsp.engine.upstream import StreamStats
 from qwen_lsp.settings import Settings
 
 
@@ -76,6 +83,70 @@ def test_which_kinds_open_the_breaker_at_once(kind: str, opens: bool) -> None:
     breaker = Breaker(Backoff(1.0, 60.0), Clock())
     breaker.failed(UpstreamError(kind, "x"))
     assert (breaker.admit() is not None) is opens
+
+
+def test_pause_left_counts_down_only_for_pauses_that_end_by_themselves() -> None:
+    clock = Clock()
+    breaker = Breaker(Backoff(1.0, 1.0), clock)
+    assert breaker.pause_left() == 0  # closed
+    breaker.failed(UpstreamError("rate_limited", "429", retry_after=5.0))
+    assert breaker.pause_left() == 5.0
+    clock.now += 5.5
+    assert breaker.pause_left() == 0
+    assert breaker.admit() is None and breaker.probing
+    assert breaker.pause_left() is None  # the probe's answer decides
+    breaker.failed(UpstreamError("auth", "bad key"))
+    assert breaker.pause_left() is None  # waiting does not fix a bad key
+    breaker.failed(UpstreamError("server", "503"))  # the next probe: a transient failure
+    assert 0 < (breaker.pause_left() or 0) <= 1.0
+    breaker.succeeded()
+    assert breaker.pause_left() == 0
+
+
+def failing(error: UpstreamError) -> Coroutine[Any, Any, None]:
+    async def work() -> None:
+        raise error
+
+    return work()
+
+
+async def wait_for(statuses: list[Status], wanted: Status) -> None:
+    for _ in range(1000):
+        if wanted in statuses:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"no {wanted} in {statuses}")
+
+
+async def test_guard_announces_a_pause_end_once_not_for_problems_needing_the_user() -> None:
+    statuses: list[Status] = []
+    guard = Guard(Settings(backoff_ms=1, backoff_max_ms=1), statuses.append)
+    prompt = Prompt(prefix="x = ", suffix="", path="a.py", language_id="python")
+    limited = UpstreamError("rate_limited", "429", retry_after=0.05)
+
+    assert not await guard.call(failing(limited), StreamStats(), prompt, str)
+    assert not guard.admit()  # still paused: says so again, and the end is planned again
+    await wait_for(statuses, RESUMED)
+
+    assert [s.state for s in statuses] == ["busy", "rate_limited", "rate_limited", "ready"]
+    assert statuses.count(RESUMED) == 1
+    assert guard.admit()  # the probe
+    bad_key = UpstreamError("auth", "bad key")
+    assert not await guard.call(failing(bad_key), StreamStats(), prompt, str)
+    await asyncio.sleep(0.1)  # far past the 1 ms pause: still no announcement
+    assert statuses[-1].kind == "auth" and statuses.count(RESUMED) == 1
+
+
+def test_a_probe_the_budget_refuses_is_handed_back() -> None:
+    statuses: list[Status] = []
+    guard = Guard(Settings(backoff_ms=1, backoff_max_ms=1, requests_per_minute=1), statuses.append)
+    guard._budget.started()  # the minute's one request went out
+    guard._breaker.failed(UpstreamError("server", "503"))
+    guard._breaker._open_until = 0  # its pause is over: the next admission is the probe
+
+    assert not guard.admit()  # over budget: no probe either
+    assert not guard._breaker.probing
+    assert statuses[-1].kind == "budget"
 
 
 def test_rate_limit_waits_for_retry_after_even_when_backoff_is_shorter() -> None:

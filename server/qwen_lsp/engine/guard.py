@@ -19,6 +19,11 @@ from qwen_lsp.settings import Settings
 
 log = logging.getLogger(__name__)
 
+# Published when a pause ends by itself (a rate limit, an open breaker's back-off): requests go
+# again, the next one probes the provider. A kind, unlike the plain "ready" of an answer, because
+# the problem is not known to be over: its one message is not shown again if the probe fails.
+RESUMED = Status("ready", "resumed", "the pause is over; the next request tries the provider again")
+
 
 class Guard:
     """Admission (breaker, budget), accounting (stats, budget) and status for upstream calls."""
@@ -29,20 +34,25 @@ class Guard:
         self._budget = Budget(limits_for(settings))
         self._breaker = _breaker_for(settings)
         self._model = settings.model
+        self._resume: asyncio.TimerHandle | None = None  # publishes RESUMED when a pause ends
 
     def configure(self, settings: Settings) -> None:
         """New settings may fix what failed (key, model, URL): forget failures, keep spending."""
         self._budget.limits = limits_for(settings)
         self._breaker = _breaker_for(settings)
         self._model = settings.model
+        self._cancel_resume()  # the engine publishes the state for the new settings
 
     def admit(self) -> bool:
         """True if a request may go upstream now; otherwise the status says why not."""
-        blocked = self._breaker.admit() or self._budget.admit()
+        blocked = self._breaker.admit()
+        if blocked is None and (blocked := self._budget.admit()) is not None:
+            self._breaker.abandoned()  # the probe the breaker just allowed does not happen
         if blocked is None:
             return True
         self.stats.skipped += 1
-        self._on_status(blocked)
+        if not self._breaker.probing:  # while a probe runs, its answer is the news
+            self._report(blocked)
         return False
 
     async def call(
@@ -51,7 +61,7 @@ class Guard:
         """Await ``work`` (reading one stream into ``usage``); False if the provider failed."""
         self.stats.requests += 1
         self._budget.started()
-        self._on_status(Status("busy"))
+        self._report(Status("busy"))
         started = time.monotonic()
         try:
             await work
@@ -59,20 +69,58 @@ class Guard:
             log.warning("upstream error (%s): %s", exc.kind, exc.message)
             self.stats.failures += 1
             self._account(usage, prompt, output())
-            self._on_status(self._breaker.failed(exc))
+            self._report(self._breaker.failed(exc))
             return False
         except asyncio.CancelledError:
             self.stats.aborted_streams += 1
             self._account(usage, prompt, output())
             self._breaker.abandoned()
-            self._on_status(Status("ready"))
+            self._report(Status("ready"))
             raise
         self.stats.latencies_ms.append((time.monotonic() - started) * 1000)
         self._account(usage, prompt, output())
         if self._breaker.succeeded():
             log.info("the provider answers again")
-        self._on_status(Status("ready"))
+        self._report(Status("ready"))
         return True
+
+    def _report(self, status: Status) -> None:
+        """Publish ``status``; if it opens a pause that ends by itself, announce the end then."""
+        self._cancel_resume()  # superseded: whatever comes now is newer news
+        self._on_status(status)
+        if status.retry_in_ms is not None:
+            self._plan_resume()
+
+    def _plan_resume(self) -> None:
+        wait = self._pause_left()
+        if not wait:  # None: only an answer or the user ends it; 0: nothing is paused
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop, so no one to tell either
+            return
+        self._resume = loop.call_later(wait, self._resumed)
+
+    def _resumed(self) -> None:
+        self._resume = None
+        wait = self._pause_left()
+        if wait == 0:
+            self._report(RESUMED)
+        elif wait is not None:
+            self._plan_resume()  # woke a little early, or the budget still needs a moment
+
+    def _pause_left(self) -> float | None:
+        """Seconds until both the breaker and the budget admit again; None if waiting won't do."""
+        wait = self._breaker.pause_left()
+        blocked = self._budget.admit()
+        if wait is None or blocked is None:
+            return wait
+        return None if blocked.retry_in_ms is None else max(wait, blocked.retry_in_ms / 1000)
+
+    def _cancel_resume(self) -> None:
+        if self._resume is not None:
+            self._resume.cancel()
+            self._resume = None
 
     def _account(self, usage: StreamStats, prompt: Prompt, output: str) -> None:
         # Streams closed early never get the provider's usage report: estimate those.

@@ -57,6 +57,7 @@ class Breaker:
         self._open_until = 0.0
         self._blocked: Status | None = None  # what we tell the user while open
         self._probing = False
+        self._needs_user = False  # open for a problem that waiting alone does not fix
 
     def admit(self) -> Status | None:
         """None if a request may go upstream now, else the status explaining why not.
@@ -73,12 +74,29 @@ class Breaker:
         self._probing = True
         return None
 
+    @property
+    def probing(self) -> bool:
+        """A probe is in flight: its answer decides what happens next."""
+        return self._probing
+
+    def pause_left(self) -> float | None:
+        """Seconds until ``admit`` lets a request through again (0: it would now).
+
+        None when only something else can end the pause: the answer of a probe in flight, or the
+        user (a bad key, arrears, an unknown model — waiting fixes none of these).
+        """
+        if self._blocked is None:
+            return 0.0
+        if self._probing or self._needs_user:
+            return None
+        return max(self._open_until - self._clock(), 0.0)
+
     def succeeded(self) -> bool:
         """Record a working call; True if this ends a failure state (the provider recovered)."""
         recovered = self._blocked is not None or self._failures > 0
         self._failures = self._opened = 0
         self._blocked = None
-        self._probing = False
+        self._probing = self._needs_user = False
         return recovered
 
     def abandoned(self) -> None:
@@ -91,10 +109,11 @@ class Breaker:
         kind = error.kind
         if kind in PER_REQUEST:
             return Status("error", kind, error.message)
+        self._needs_user = kind in NEEDS_USER
         if kind == "rate_limited":
             wait = max(error.retry_after or 0.0, self._next_delay())
             return self._open(Status("rate_limited", kind, error.message), wait)
-        if kind in NEEDS_USER:
+        if self._needs_user:
             return self._open(Status("error", kind, error.message, alert=True), self._backoff.cap)
         self._failures += 1
         if self._failures < THRESHOLD and self._blocked is None:
