@@ -291,3 +291,39 @@ async def test_open_breaker_end_is_published_and_a_failed_probe_adds_no_message(
     assert len(upstream.requests) == THRESHOLD + 1
     assert [s["state"] for s in statuses(lsp)] == ["busy", "error", "ready"]
     assert [m.type for m in lsp.messages] == [types.MessageType.Error]  # one message in all
+
+
+async def complete_block(lsp: LanguageClient) -> Any:
+    where = {"textDocument": {"uri": URI}, "position": {"line": 0, "character": 4}}
+    return await lsp.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="qwen-lsp.completeBlock", arguments=[where])
+    )
+
+
+@pytest.mark.parametrize("name", ["401 bad key", "429 rate limit", "503", "400 context too long"])
+async def test_complete_block_failures_go_through_the_same_breaker(
+    start_server: StartServer, upstream: FakeUpstream, name: str
+) -> None:
+    fault = FAULTS[name]
+    assert fault.reply is not None
+    upstream.default = fault.reply
+    lsp = await start_server(options={**LONG_PAUSE, **fault.options})
+    open_document(lsp, URI, "x = \n")
+
+    answers = [await complete_block(lsp) for _ in range(5)]
+
+    assert answers == [None] * 5
+    assert len(upstream.requests) == fault.calls  # as for inline requests: not hammered
+    failures = [s for s in statuses(lsp) if s["state"] not in ("busy", "ready")]
+    assert [(s["state"], s["kind"]) for s in failures] == [(fault.state, fault.kind)]
+    shown = [m.message for m in lsp.messages if m.type <= types.MessageType.Warning]
+    assert len(shown) == (1 if fault.alert else 0)
+    # One breaker for both: inline requests are held back too, and the other way round.
+    assert await inline(lsp, URI, POSITION) == []
+    assert len(upstream.requests) == fault.calls + (fault.calls == 5)
+    stats = plain(
+        await lsp.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="qwen-lsp.stats")
+        )
+    )
+    assert stats["failures"] == len(upstream.requests)

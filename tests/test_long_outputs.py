@@ -10,7 +10,7 @@ from typing import Any
 
 from lsprotocol import types
 
-from qwen_lsp.engine import CompletionTask, Engine
+from qwen_lsp.engine import CompletionTask, Engine, Status
 from qwen_lsp.engine.continuation import MAX_ROUNDS
 from qwen_lsp.settings import Settings
 from tests.conftest import TEST_KEY, StartServer, server_env
@@ -151,3 +151,35 @@ def test_complete_block_on_the_command_line(tmp_path: Path, upstream: FakeUpstre
     assert result.returncode == 0, result.stderr
     assert result.stdout.endswith("result += item\n    return result\n")
     assert len(upstream.requests) == 2
+
+
+async def test_each_round_of_a_block_is_counted_and_a_failing_round_recorded(
+    upstream: FakeUpstream,
+) -> None:
+    upstream.script(
+        Reply.text(FIRST, finish_reason="length"),
+        Reply(status=500, error={"message": "internal error"}),
+    )
+    states: list[Status] = []
+    engine = Engine(Settings(api_key=TEST_KEY, base_url=upstream.base_url), states.append)
+
+    assert await engine.complete_block(task(BLOCK)) is None
+
+    assert len(upstream.requests) == 2
+    assert (engine.stats.requests, engine.stats.failures) == (2, 1)
+    assert [(s.state, s.kind) for s in states] == [
+        ("busy", ""), ("ready", ""), ("busy", ""), ("error", "server"),
+    ]  # fmt: skip
+
+
+async def test_a_block_round_closed_early_counts_as_an_answer(upstream: FakeUpstream) -> None:
+    upstream.script(Reply.text(FIRST, finish_reason="length"), Reply.text(SECOND))
+    states: list[Status] = []
+    engine = Engine(Settings(api_key=TEST_KEY, base_url=upstream.base_url), states.append)
+
+    result = await engine.complete_block(task(BLOCK))
+
+    assert result is not None and result.rounds == 2  # the second stops at the end of the scope
+    assert (engine.stats.requests, engine.stats.failures) == (2, 0)
+    assert len(engine.stats.latencies_ms) == 2 and engine.stats.aborted_streams == 0
+    assert states[-1] == Status("ready")

@@ -13,7 +13,7 @@ from qwen_lsp.engine.continuation import BlockResult
 from qwen_lsp.engine.dialects import dialect_for
 from qwen_lsp.engine.exclude import is_excluded
 from qwen_lsp.engine.gitignore import GitIgnored
-from qwen_lsp.engine.guard import Guard
+from qwen_lsp.engine.guard import Guard, Paused
 from qwen_lsp.engine.model import Completion, CompletionTask, Status
 from qwen_lsp.engine.open_files import OpenFiles
 from qwen_lsp.engine.policy import Policy, policy_for
@@ -130,28 +130,25 @@ class Engine:
                     break  # closing the stream stops generation and billing
 
     async def complete_block(self, task: CompletionTask) -> BlockResult | None:
-        """The whole block from the cursor on, asking again while replies are cut off by length."""
+        """The whole block from the cursor on, asking again while replies are cut off by length.
+
+        Every round goes through the guard as an inline request does (admission, accounting,
+        breaker): None when a round is refused or fails; the status says which.
+        """
         if not await self._may_send(task):
-            return None
-        if not self._guard.admit():
             return None
         prompt = self._prompt(task)
         cursor = Cursor(prompt.prefix, prompt.suffix, task.language_id, prompt.indent)
-        dialect, client = dialect_for(self._settings), self._client()
-        self._on_status(Status("busy"))
-        status = Status("ready")
+        dialect, client, guard = dialect_for(self._settings), self._client(), self._guard
         try:
             return await continuation.complete_block(
-                lambda p, stats: client.stream(dialect.build(p), stats),
+                lambda p, stats: guard.stream(client.stream(dialect.build(p), stats), stats, p),
                 prompt,
                 cursor,
                 self._settings.max_tokens,
             )
-        except UpstreamError as exc:
-            status = Status("error", exc.kind, exc.message)
+        except (UpstreamError, Paused):
             return None
-        finally:
-            self._on_status(status)
 
     async def _may_send(self, task: CompletionTask) -> bool:
         """Completion is on, and the file is not a secret, excluded, too big or git-ignored."""

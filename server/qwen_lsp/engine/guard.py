@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from contextlib import aclosing
 
 from qwen_lsp.engine.budget import Budget, limits_for
 from qwen_lsp.engine.context import Prompt
@@ -23,6 +24,10 @@ log = logging.getLogger(__name__)
 # again, the next one probes the provider. A kind, unlike the plain "ready" of an answer, because
 # the problem is not known to be over: its one message is not shown again if the probe fails.
 RESUMED = Status("ready", "resumed", "the pause is over; the next request tries the provider again")
+
+
+class Paused(Exception):
+    """The guard did not let a request go upstream; the status it published says why."""
 
 
 class Guard:
@@ -59,30 +64,69 @@ class Guard:
         self, work: Awaitable[None], usage: StreamStats, prompt: Prompt, output: Callable[[], str]
     ) -> bool:
         """Await ``work`` (reading one stream into ``usage``); False if the provider failed."""
-        self.stats.requests += 1
-        self._budget.started()
-        self._report(Status("busy"))
-        started = time.monotonic()
+        started = self._started()
         try:
             await work
         except UpstreamError as exc:
-            log.warning("upstream error (%s): %s", exc.kind, exc.message)
-            self.stats.failures += 1
-            self._account(usage, prompt, output())
-            self._report(self._breaker.failed(exc))
+            self._failed(exc, usage, prompt, output())
             return False
         except asyncio.CancelledError:
-            self.stats.aborted_streams += 1
-            self._account(usage, prompt, output())
-            self._breaker.abandoned()
-            self._report(Status("ready"))
+            self._abandoned(usage, prompt, output())
             raise
+        self._succeeded(started, usage, prompt, output())
+        return True
+
+    async def stream(
+        self, chunks: AsyncGenerator[str, None], usage: StreamStats, prompt: Prompt
+    ) -> AsyncGenerator[str, None]:
+        """``chunks`` (one upstream stream) piece by piece, on the same terms as ``call``.
+
+        Admitted first (else :class:`Paused`), then accounted; a provider failure is recorded
+        and raised again. A reader that stops early has what it needed: that is a success.
+        """
+        if not self.admit():
+            raise Paused
+        started, output = self._started(), ""
+        try:
+            async with aclosing(chunks):
+                async for piece in chunks:
+                    output += piece
+                    yield piece
+        except UpstreamError as exc:
+            self._failed(exc, usage, prompt, output)
+            raise
+        except asyncio.CancelledError:
+            self._abandoned(usage, prompt, output)
+            raise
+        except GeneratorExit:
+            self._succeeded(started, usage, prompt, output)
+            raise
+        self._succeeded(started, usage, prompt, output)
+
+    def _started(self) -> float:
+        self.stats.requests += 1
+        self._budget.started()
+        self._report(Status("busy"))
+        return time.monotonic()
+
+    def _failed(self, exc: UpstreamError, usage: StreamStats, prompt: Prompt, output: str) -> None:
+        log.warning("upstream error (%s): %s", exc.kind, exc.message)
+        self.stats.failures += 1
+        self._account(usage, prompt, output)
+        self._report(self._breaker.failed(exc))
+
+    def _abandoned(self, usage: StreamStats, prompt: Prompt, output: str) -> None:
+        self.stats.aborted_streams += 1
+        self._account(usage, prompt, output)
+        self._breaker.abandoned()
+        self._report(Status("ready"))
+
+    def _succeeded(self, started: float, usage: StreamStats, prompt: Prompt, output: str) -> None:
         self.stats.latencies_ms.append((time.monotonic() - started) * 1000)
-        self._account(usage, prompt, output())
+        self._account(usage, prompt, output)
         if self._breaker.succeeded():
             log.info("the provider answers again")
         self._report(Status("ready"))
-        return True
 
     def _report(self, status: Status) -> None:
         """Publish ``status``; if it opens a pause that ends by itself, announce the end then."""
