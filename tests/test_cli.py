@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from qwen_lsp import __version__
 from tests.conftest import TEST_KEY, server_env
@@ -71,3 +73,45 @@ def test_complete_rejects_a_bad_spot(tmp_path: Path) -> None:
     result = run("complete", f"{tmp_path}/missing.py:1:1", env={"QWEN_LSP_API_KEY": TEST_KEY})
     assert result.returncode == 2
     assert "qwen-lsp complete:" in result.stderr
+
+
+def frames(*messages: dict[str, object]) -> bytes:
+    bodies = [json.dumps(message).encode() for message in messages]
+    return b"".join(b"Content-Length: %d\r\n\r\n" % len(body) + body for body in bodies)
+
+
+SESSION = (
+    {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}},
+    {"jsonrpc": "2.0", "method": "initialized", "params": {}},
+    {"jsonrpc": "2.0", "id": 2, "method": "shutdown", "params": None},
+    {"jsonrpc": "2.0", "method": "exit", "params": None},
+)
+
+
+def serve_from(stdin: bytes | Path) -> subprocess.CompletedProcess[bytes]:
+    """The server with ``stdin`` as its input: bytes through a pipe, or a regular file."""
+    command = [sys.executable, "-m", "qwen_lsp"]
+    options: dict[str, Any] = {"capture_output": True, "timeout": 60, "env": server_env()}
+    if isinstance(stdin, Path):
+        with stdin.open("rb") as file:
+            return subprocess.run(command, stdin=file, **options)
+    return subprocess.run(command, input=stdin, **options)
+
+
+def test_a_session_over_a_pipe_and_from_a_regular_file_is_answered(tmp_path: Path) -> None:
+    # A pipe is read on the event loop; a file cannot be watched by it and takes pygls' reader.
+    script = tmp_path / "session.lsp"
+    script.write_bytes(frames(*SESSION))
+    for stdin in (script.read_bytes(), script):
+        done = serve_from(stdin)
+        assert b'"id": 1' in done.stdout and b'"capabilities"' in done.stdout
+        assert b'"id": 2' in done.stdout
+        assert done.returncode == 0
+
+
+def test_input_that_ends_inside_a_message_ends_the_server_cleanly() -> None:
+    started = frames(SESSION[0])
+    done = serve_from(started + b'Content-Length: 500\r\n\r\n{"jsonrpc"')
+    assert b'"capabilities"' in done.stdout
+    assert done.returncode == 0
+    assert b"Traceback" not in done.stderr

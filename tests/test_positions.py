@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from qwen_lsp.positions import PositionError, line_start, to_offset, to_position, width
+from qwen_lsp.positions import (
+    PositionError,
+    line_start,
+    remember_line_start,
+    to_offset,
+    to_position,
+    width,
+)
 
 TEXT = "a = 'café'\n日本語 = '😀x'\r\nlast"
 
@@ -48,3 +57,29 @@ def test_line_start_and_width() -> None:
     assert width("é日😀", "utf-16") == 4
     assert width("é日😀", "utf-8") == 9
     assert width("é日😀", "utf-32") == 3
+
+
+@given(
+    st.lists(st.sampled_from(["", "x", "ab", "\r", "é"]), max_size=200).map("\n".join),
+    st.lists(st.integers(min_value=0, max_value=210), min_size=1, max_size=12),
+)
+def test_line_start_from_a_remembered_line_equals_a_fresh_count(
+    text: str, lines: list[int]
+) -> None:
+    # Consecutive lookups walk from the previous one; each must agree with counting from the top.
+    starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+    for line in lines:
+        if line < len(starts):
+            assert line_start(text, line) == starts[line]
+        else:
+            with pytest.raises(PositionError):
+                line_start(text, line)
+
+
+def test_a_spliced_text_keeps_the_line_starts_before_the_edit() -> None:
+    text = "".join(f"line {n}\n" for n in range(300))
+    edited = text.replace("line 150", "line 150 and more\nnew line")
+    remember_line_start(edited, 150, line_start(text, 150))
+    assert line_start(edited, 151) == edited.index("new line")
+    assert line_start(edited, 152) == edited.index("line 151")
+    assert line_start(edited, 10) == edited.index("line 10")

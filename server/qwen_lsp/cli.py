@@ -49,13 +49,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         root = Path(args.path)
         return asyncio.run(run(settings, root, args.samples, args.seed, sys.stdout, args.misses))
+    from qwen_lsp.lsp import stdio
     from qwen_lsp.lsp.server import create_server
 
     def reload(root: Path) -> tuple[Settings, list[str]]:
         settings, errors, _ = config.load(os.environ, root)
         return settings, errors
 
-    create_server(settings, errors, reload).start_io()
+    stdio.serve(create_server(settings, errors, reload))
     return 0
 
 

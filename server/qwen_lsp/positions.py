@@ -25,17 +25,51 @@ def width(text: str, encoding: Encoding) -> int:
     return len(text.encode("utf-8", "surrogatepass"))
 
 
+# The last line start found, with the text it was found in: requests and edits land near the
+# previous one, so walking from it skips splitting a large file at every keystroke.
+_hint: tuple[str, int, int] | None = None
+_WALK_LINES = 64
+
+
 def line_start(text: str, line: int) -> int:
     """Offset where 0-based ``line`` starts; raises PositionError past the last line."""
     if line < 0:
         raise PositionError(f"line {line} is negative")
+    hint = _hint
+    if hint is not None and hint[0] is text and abs(line - hint[1]) <= _WALK_LINES:
+        start = _walk(text, hint[2], line - hint[1])
+    else:
+        start = _split_start(text, line)
+    if start < 0:
+        raise PositionError(f"line {line} is past the end of the document")
+    remember_line_start(text, line, start)
+    return start
+
+
+def remember_line_start(text: str, line: int, start: int) -> None:
+    """Note that ``line`` of ``text`` starts at ``start`` (an edit after it keeps it true)."""
+    global _hint
+    _hint = (text, line, start)
+
+
+def _walk(text: str, start: int, lines: int) -> int:
+    """The start of the line ``lines`` after (or before) the line starting at ``start``; -1 past
+    the end."""
+    for _ in range(lines):
+        start = text.find("\n", start) + 1
+        if not start:
+            return -1
+    for _ in range(-lines):
+        start = text.rfind("\n", 0, start - 1) + 1
+    return start
+
+
+def _split_start(text: str, line: int) -> int:
     if line == 0:
         return 0
     # A bounded split runs in C; the last part is the text from the wanted line on.
     parts = text.split("\n", line)
-    if len(parts) <= line:
-        raise PositionError(f"line {line} is past the end of the document ({len(parts)} lines)")
-    return len(text) - len(parts[-1])
+    return len(text) - len(parts[-1]) if len(parts) > line else -1
 
 
 def to_offset(text: str, line: int, character: int, encoding: Encoding) -> int:
@@ -51,8 +85,8 @@ def to_offset(text: str, line: int, character: int, encoding: Encoding) -> int:
     end = len(text) if end < 0 else end
     if end > start and text[end - 1] == "\r":
         end -= 1
-    if encoding == "utf-32":
-        return min(start + character, end)
+    if encoding == "utf-32" or text[start : start + character].isascii():
+        return min(start + character, end)  # one unit a code point
     units = 0
     for index in range(start, end):
         units += width(text[index], encoding)

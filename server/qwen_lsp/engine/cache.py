@@ -7,10 +7,9 @@ ghost text costs nothing); the same prompt again (undo, redo, cursor back) gets 
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 from collections import OrderedDict
-from typing import Any, Literal
+from typing import Literal
 
 from qwen_lsp.engine.context import Prompt
 from qwen_lsp.engine.model import Completion
@@ -24,16 +23,11 @@ MISS: Literal[_Miss.MISS] = _Miss.MISS
 Lookup = Completion | None | Literal[_Miss.MISS]
 
 
-def context_key(prompt: Prompt) -> Any:
-    """Everything in ``prompt`` except the prefix: two prompts with equal keys differ only there."""
-    return dataclasses.replace(prompt, prefix="")
-
-
 def typed_since(earlier: Prompt, later: Prompt) -> str | None:
     """The text typed at the cursor between two prompts, or None if they differ otherwise."""
     if not later.prefix.startswith(earlier.prefix):
         return None
-    if context_key(earlier) != context_key(later):
+    if earlier.context != later.context:
         return None
     return later.prefix[len(earlier.prefix) :]
 

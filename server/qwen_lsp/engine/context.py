@@ -9,7 +9,9 @@ the cursor) leaves it unchanged.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from functools import cached_property
 
 from qwen_lsp.engine.indentation import indent_style
 from qwen_lsp.engine.model import CompletionTask, IndentStyle, Snippet
@@ -29,6 +31,12 @@ class Prompt:
     language_id: str
     snippets: tuple[Snippet, ...] = ()  # other files' code, in a stable order
     indent: IndentStyle | None = None
+
+    @cached_property
+    def context(self) -> Prompt:
+        """Everything but the prefix: prompts with equal contexts differ only there (kept, as
+        the cache compares it with every entry's on each lookup)."""
+        return dataclasses.replace(self, prefix="")
 
 
 def build_prompt(

@@ -50,7 +50,7 @@ def make_task(
         return None
     return CompletionTask(
         uri=uri,
-        text=_LONE_SURROGATE.sub("\ufffd", text),  # same length, so the offset still holds
+        text=without_lone_surrogates(text),
         offset=offset,
         language_id=document.language_id or "",
         path=document.path or uri,
@@ -58,6 +58,17 @@ def make_task(
         invoked=invoked,
         indent=indent_of(formatting),
     )
+
+
+def without_lone_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate replaced by U+FFFD (same length: offsets still hold)."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")  # fails only on a lone surrogate, at C speed: no regex scan
+    except UnicodeEncodeError:
+        return _LONE_SURROGATE.sub("\ufffd", text)
+    return text
 
 
 def indent_of(options: types.FormattingOptions | None) -> IndentStyle | None:

@@ -15,7 +15,13 @@ from pygls.protocol import LanguageServerProtocol, lsp_method
 from pygls.workspace import TextDocument
 
 from qwen_lsp.lsp.documents import encoding_of, open_document
-from qwen_lsp.positions import Encoding, PositionError, to_offset
+from qwen_lsp.positions import (
+    Encoding,
+    PositionError,
+    line_start,
+    remember_line_start,
+    to_offset,
+)
 
 
 def splice(text: str, change: types.TextDocumentContentChangeEvent, encoding: Encoding) -> str:
@@ -25,7 +31,10 @@ def splice(text: str, change: types.TextDocumentContentChangeEvent, encoding: En
     start, end = change.range.start, change.range.end
     first = to_offset(text, start.line, start.character, encoding)
     last = to_offset(text, end.line, end.character, encoding)
-    return text[:first] + change.text + text[max(first, last) :]
+    spliced = text[:first] + change.text + text[max(first, last) :]
+    # The edit leaves the lines before it where they were: the next lookup starts from there.
+    remember_line_start(spliced, start.line, line_start(text, start.line))
+    return spliced
 
 
 class SplicingProtocol(LanguageServerProtocol):
