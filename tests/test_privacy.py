@@ -10,6 +10,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lsprotocol import types
@@ -179,3 +180,53 @@ async def test_git_ignored_files_are_skipped_when_asked(
     sent = [r.messages[1]["content"] for r in upstream.requests]
     assert len(sent) == (1 if option else 3)
     assert "main.py" in sent[-1]
+
+
+MARKER = "lent_code_marker"
+SHARED = "def total_area(circles):\n    return sum(circle.area() for circle in circles)\n"
+
+
+def lender(size: int) -> str:
+    """Code much like the file being completed (so it is a snippet candidate), ``size`` long."""
+    text = f"{SHARED}\n{MARKER} = 1\n"
+    return text + "#" * (size - len(text) - 1) + "\n"
+
+
+async def sent_after_opening(
+    start_server: StartServer, upstream: FakeUpstream, options: dict[str, Any], other: Path,
+    text: str, current: Path,
+) -> str:  # fmt: skip
+    """What went upstream for a completion in ``current`` with ``other`` open too."""
+    lsp = await start_server(options=options)
+    open_document(lsp, other.as_uri(), text)
+    open_document(lsp, current.as_uri(), SHARED + "total = total_area(\n")
+    await inline(lsp, current.as_uri(), types.Position(2, 19))
+    (request,) = upstream.requests
+    return str(request.body)
+
+
+@pytest.mark.parametrize(("max_kb", "lent"), [(1, False), (2, True)])
+async def test_files_over_max_file_kb_lend_no_snippets(
+    start_server: StartServer, upstream: FakeUpstream, tmp_path: Path, max_kb: int, lent: bool
+) -> None:
+    other = tmp_path / "big.py"  # would not be sent itself with maxFileKb 1
+    body = await sent_after_opening(
+        start_server, upstream, {"maxFileKb": max_kb}, other, lender(1500), tmp_path / "app.py"
+    )
+    assert (MARKER in body) is lent
+
+
+@pytest.mark.parametrize("option", [True, False])
+async def test_git_ignored_files_lend_no_snippets_when_asked(
+    start_server: StartServer, upstream: FakeUpstream, tmp_path: Path, option: bool
+) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".gitignore").write_text("build/\n")
+    (tmp_path / "build").mkdir()
+    other = tmp_path / "build" / "gen.py"
+    other.write_text(lender(200))
+    body = await sent_after_opening(
+        start_server, upstream, {"excludeGitIgnored": option}, other, lender(200),
+        tmp_path / "app.py",
+    )  # fmt: skip
+    assert (MARKER in body) is not option

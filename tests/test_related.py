@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 
+from qwen_lsp.engine.exclude import Exclusion
+from qwen_lsp.engine.gitignore import GitIgnored
 from qwen_lsp.engine.imports import definition, imports_of
 from qwen_lsp.engine.model import CompletionTask, Snippet
 from qwen_lsp.engine.open_files import Edit, OpenFile, OpenFiles
@@ -51,10 +54,10 @@ def index(*files: tuple[str, str], roots: tuple[str, ...] = (ROOT,)) -> OpenFile
     return opened
 
 
-def test_python_imported_definition_comes_from_the_open_document() -> None:
+async def test_python_imported_definition_comes_from_the_open_document() -> None:
     files = index((f"{ROOT}/pkg/shapes.py", SHAPES))
 
-    snippets = RelatedCode(files).snippets(task_for(APP), 1000)
+    snippets = await RelatedCode(files).snippets(task_for(APP), 1000)
 
     (snippet,) = snippets
     assert snippet.kind == "import" and snippet.path == "pkg/shapes.py"
@@ -62,21 +65,23 @@ def test_python_imported_definition_comes_from_the_open_document() -> None:
     assert "unrelated" not in snippet.text
 
 
-def test_python_imported_definition_is_read_from_the_workspace(tmp_path: Path) -> None:
+async def test_python_imported_definition_is_read_from_the_workspace(tmp_path: Path) -> None:
     (tmp_path / "util.py").write_text("def slug(text: str) -> str:\n    return text.lower()\n")
     outside = tmp_path.parent / "elsewhere.py"
     files = index(roots=(str(tmp_path / "sub"),))
     app = task_for("from util import slug\nslug(║)\n", path=str(tmp_path / "app.py"))
 
-    assert RelatedCode(files).snippets(app, 1000) == ()  # util.py is outside the workspace root
+    assert (
+        await RelatedCode(files).snippets(app, 1000) == ()
+    )  # util.py is outside the workspace root
     files.roots = (str(tmp_path),)
-    assert RelatedCode(files).snippets(app, 1000) == (
+    assert await RelatedCode(files).snippets(app, 1000) == (
         Snippet("util.py", "def slug(text: str) -> str:\n    return text.lower()", "import"),
     )
     assert not outside.exists()
 
 
-def test_typescript_named_imports_and_whole_module_outline() -> None:
+async def test_typescript_named_imports_and_whole_module_outline() -> None:
     api = "export interface Client {\n  get(url: string): string;\n}\nconst hidden = 1;\n"
     util = "export function pad(s: string) {\n  return s;\n}\nexport const VERSION = 2;\n"
     files = index((f"{ROOT}/src/api.ts", api), (f"{ROOT}/lib/util.js", util))
@@ -86,7 +91,7 @@ def test_typescript_named_imports_and_whole_module_outline() -> None:
         language="typescript",
     )
 
-    snippets = RelatedCode(files).snippets(app, 1000)
+    snippets = await RelatedCode(files).snippets(app, 1000)
 
     assert [(s.path, s.text) for s in snippets] == [
         ("src/api.ts", "export interface Client {\n  get(url: string): string;\n}"),
@@ -95,7 +100,7 @@ def test_typescript_named_imports_and_whole_module_outline() -> None:
 
 
 @pytest.mark.parametrize("exclude", [(), ("private/*",)])
-def test_excluded_files_never_contribute(exclude: tuple[str, ...]) -> None:
+async def test_excluded_files_never_contribute(exclude: tuple[str, ...]) -> None:
     secret_path = f"{ROOT}/secrets.py" if not exclude else f"{ROOT}/private/keys.py"
     secret = "TOKEN = 'sk-live-123'\ndef total_area(circles):\n    return sum(c.radius)\n"
     files = index((secret_path, secret))
@@ -103,29 +108,71 @@ def test_excluded_files_never_contribute(exclude: tuple[str, ...]) -> None:
     module = "secrets" if not exclude else "private.keys"
     app = task_for(f"from {module} import TOKEN\n" + APP.split("\n", 1)[1])
 
-    snippets = RelatedCode(files).snippets(app, 2000, exclude)
+    snippets = await RelatedCode(files).snippets(app, 2000, Exclusion(globs=exclude))
 
     assert snippets == ()
 
 
-def test_edits_in_oversized_open_files_never_contribute() -> None:
+async def test_edits_in_oversized_open_files_never_contribute() -> None:
     huge = "".join(f"row_{n} = {n}\n" for n in range(60_000))
     files = index((f"{ROOT}/data.py", huge))
     files.change(f"file://{ROOT}/data.py", huge.replace("row_50 = 50", "row_50 = 'x'"), [50])
 
-    snippets = RelatedCode(files).snippets(task_for(APP), 2000)
+    snippets = await RelatedCode(files).snippets(task_for(APP), 2000)
 
     assert all(s.path != "data.py" for s in snippets)
 
 
-def test_recent_edits_then_similar_code_in_priority_order() -> None:
+SIMILAR = "def total_area(circles):\n    return sum(c.area() for c in circles)\n"
+
+
+def sources(tmp_path: Path) -> tuple[OpenFiles, CompletionTask]:
+    """Every kind of source for ``app.py``: an import read from disk, an edit, similar code."""
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "shapes.py").write_text(SHAPES)
+    notes = "".join(f"note_{n} = {n}\n" for n in range(80))
+    files = index((f"{tmp_path}/notes.py", notes), roots=(str(tmp_path),))
+    files.change(f"file://{tmp_path}/notes.py", notes.replace("note_50 = 50", "note_5 = 'x'"), [50])
+    files.open(OpenFile(f"file://{tmp_path}/geometry.py", f"{tmp_path}/geometry.py", "", SIMILAR))
+    return files, task_for(APP, path=f"{tmp_path}/pkg/app.py")
+
+
+async def test_every_source_obeys_the_max_file_size_of_the_file_being_completed(
+    tmp_path: Path,
+) -> None:
+    files, app = sources(tmp_path)
+    big_enough = Exclusion(max_chars=10_000)
+    too_small = Exclusion(max_chars=len(SIMILAR) - 1)  # notes.py and shapes.py are bigger still
+
+    found = await RelatedCode(files).snippets(app, 2000, big_enough)
+    assert [(s.kind, s.path) for s in found] == [
+        ("import", "pkg/shapes.py"), ("edit", "notes.py"), ("similar", "geometry.py"),
+    ]  # fmt: skip
+    assert await RelatedCode(files).snippets(app, 2000, too_small) == ()
+
+
+async def test_git_ignored_files_never_contribute_when_that_rule_is_on(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".gitignore").write_text("pkg/shapes.py\nnotes.py\ngeometry.py\n")
+    files, app = sources(tmp_path)
+    (tmp_path / "notes.py").write_text("")  # git checks files that exist
+    (tmp_path / "geometry.py").write_text("")
+
+    everything = await RelatedCode(files).snippets(app, 2000, Exclusion())
+    tracked_only = await RelatedCode(files).snippets(app, 2000, Exclusion(git_ignored=GitIgnored()))
+
+    assert len(everything) == 3
+    assert tracked_only == ()
+
+
+async def test_recent_edits_then_similar_code_in_priority_order() -> None:
     notes = "".join(f"note_{n} = {n}\n" for n in range(80))
     similar = "def total_area(circles):\n    return sum(c.area() for c in circles)\n"
     files = index((f"{ROOT}/pkg/shapes.py", SHAPES), (f"{ROOT}/notes.py", notes))
     files.open(OpenFile(f"file://{ROOT}/geometry.py", f"{ROOT}/geometry.py", "", similar))
     files.change(f"file://{ROOT}/notes.py", notes.replace("note_50 = 50", "note_50 = 'x'"), [50])
 
-    snippets = RelatedCode(files).snippets(task_for(APP), 2000)
+    snippets = await RelatedCode(files).snippets(task_for(APP), 2000)
 
     assert [(s.kind, s.path) for s in snippets] == [
         ("import", "pkg/shapes.py"),
@@ -135,7 +182,7 @@ def test_recent_edits_then_similar_code_in_priority_order() -> None:
     assert "note_50 = 'x'" in snippets[1].text and "note_46" in snippets[1].text
 
 
-def test_similar_code_is_the_fallback_for_any_language() -> None:
+async def test_similar_code_is_the_fallback_for_any_language() -> None:
     related = "func TotalArea(circles []Circle) float64 {\n\tsum := 0.0\n\treturn sum\n}\n"
     files = index((f"{ROOT}/geo.go", related), (f"{ROOT}/misc.go", "package misc\nvar x = 1\n"))
     app = task_for(
@@ -144,29 +191,29 @@ def test_similar_code_is_the_fallback_for_any_language() -> None:
         language="go",
     )
 
-    snippets = RelatedCode(files).snippets(app, 1000)
+    snippets = await RelatedCode(files).snippets(app, 1000)
 
     assert [(s.kind, s.path) for s in snippets] == [("similar", "geo.go")]
 
 
-def test_snippets_fit_the_budget_and_are_cut_at_line_ends() -> None:
+async def test_snippets_fit_the_budget_and_are_cut_at_line_ends() -> None:
     big = "".join(f"    value_{n} = compute_{n}(radius)\n" for n in range(400))
     files = index((f"{ROOT}/pkg/shapes.py", SHAPES + "\nclass Huge:\n" + big))
     app = task_for("from .shapes import Huge, Circle\nHuge(║)\n")
 
     for budget in (60, 200, 800):
-        snippets = RelatedCode(files).snippets(app, budget)
+        snippets = await RelatedCode(files).snippets(app, budget)
         used = sum(estimate_tokens(s.text) + estimate_tokens(s.path) + 8 for s in snippets)
         assert used <= budget
         assert all(not s.text.endswith(" ") and "\n" not in s.text[-1:] for s in snippets)
-    assert RelatedCode(files).snippets(app, 0) == ()
+    assert await RelatedCode(files).snippets(app, 0) == ()
 
 
-def test_snippets_stay_identical_while_the_user_types() -> None:
+async def test_snippets_stay_identical_while_the_user_types() -> None:
     other = "def total_area(circles):\n    return 0\n"
     files = index((f"{ROOT}/pkg/shapes.py", SHAPES), (f"{ROOT}/other.py", other))
     related = RelatedCode(files)
-    first = related.snippets(task_for(APP), 1000)
+    first = await related.snippets(task_for(APP), 1000)
     text = APP.replace("║", "")
     cursor = APP.index("║")
 
@@ -178,11 +225,11 @@ def test_snippets_stay_identical_while_the_user_types() -> None:
             language_id="python",
             path=f"{ROOT}/pkg/app.py",
         )
-        assert related.snippets(typing, 1000) is first
+        assert await related.snippets(typing, 1000) is first
         files.change(typing.uri, typing.text, [4])  # the current file's own edits don't count
 
     files.change(f"file://{ROOT}/other.py", other + "x = 1\n", [2])
-    assert related.snippets(typing, 1000) is not first
+    assert await related.snippets(typing, 1000) is not first
 
 
 def test_the_edit_ring_keeps_other_files_while_one_file_is_typed_in() -> None:

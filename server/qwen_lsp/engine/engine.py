@@ -11,7 +11,7 @@ from qwen_lsp.engine import continuation
 from qwen_lsp.engine.context import Prompt, build_prompt
 from qwen_lsp.engine.continuation import BlockResult
 from qwen_lsp.engine.dialects import dialect_for
-from qwen_lsp.engine.exclude import is_excluded
+from qwen_lsp.engine.exclude import Exclusion
 from qwen_lsp.engine.gitignore import GitIgnored
 from qwen_lsp.engine.guard import Guard, Paused
 from qwen_lsp.engine.model import Completion, CompletionTask, Status
@@ -63,6 +63,7 @@ class Engine:
         self._related = RelatedCode(self.open_files)
         self._guard = Guard(settings, self._on_status)
         self._git_ignored = GitIgnored()
+        self._exclusion = Exclusion.of(settings, self._git_ignored)
 
     @property
     def stats(self) -> Stats:
@@ -80,6 +81,7 @@ class Engine:
         self._upstream = None
         self._scheduler.policy = _policy(settings)
         self._guard.configure(settings)
+        self._exclusion = Exclusion.of(settings, self._git_ignored)
         self._on_status(Status("ready") if self.can_complete else Status("disabled"))
 
     @property
@@ -91,12 +93,12 @@ class Engine:
         self._guard.stats.completions += 1
         if not await self._may_send(task):
             return None
-        return await self._scheduler.complete(task.uri, self._prompt(task), task.invoked)
+        return await self._scheduler.complete(task.uri, await self._prompt(task), task.invoked)
 
-    def _prompt(self, task: CompletionTask) -> Prompt:
+    async def _prompt(self, task: CompletionTask) -> Prompt:
         """The clipped text around the cursor plus other files' snippets, within the budgets."""
         settings = self._settings
-        snippets = self._related.snippets(task, settings.context_tokens, settings.exclude)
+        snippets = await self._related.snippets(task, settings.context_tokens, self._exclusion)
         return build_prompt(task, settings.prefix_tokens, settings.suffix_tokens, snippets)
 
     def document_changed(self, uri: str) -> None:
@@ -137,7 +139,7 @@ class Engine:
         """
         if not await self._may_send(task):
             return None
-        prompt = self._prompt(task)
+        prompt = await self._prompt(task)
         cursor = Cursor(prompt.prefix, prompt.suffix, task.language_id, prompt.indent)
         dialect, client, guard = dialect_for(self._settings), self._client(), self._guard
         try:
@@ -152,11 +154,7 @@ class Engine:
 
     async def _may_send(self, task: CompletionTask) -> bool:
         """Completion is on, and the file is not a secret, excluded, too big or git-ignored."""
-        settings = self._settings
-        too_big = len(task.text) > settings.max_file_kb * 1024  # generated code, data, logs
-        if not self.can_complete or too_big or is_excluded(task.path, settings.exclude):
-            return False
-        return not (settings.exclude_git_ignored and await self._git_ignored.ignored(task.path))
+        return self.can_complete and not await self._exclusion.excludes(task.path, task.text)
 
     def _client(self) -> Upstream:
         if self._upstream is None:

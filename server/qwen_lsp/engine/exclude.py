@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import PurePath
+
+from qwen_lsp.engine.gitignore import GitIgnored
+from qwen_lsp.settings import Settings
 
 DEFAULT_EXCLUDES: tuple[str, ...] = (
     ".env",
@@ -42,3 +46,27 @@ def is_excluded(path: str, user_globs: tuple[str, ...] = ()) -> bool:
         if fnmatch(target, pattern) or ("/" in pattern and fnmatch(path, "*/" + pattern)):
             return True
     return False
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """Whether a file's code may leave the machine: one decision for every file.
+
+    The file being completed and every file that would contribute snippets to its prompt are
+    judged by this same rule, so a file that is never sent itself never lends its code either.
+    """
+
+    globs: tuple[str, ...] = ()  # the user's ``exclude`` patterns, on top of the secrets
+    max_chars: int = Settings.max_file_kb * 1024  # larger files: generated code, data, logs
+    git_ignored: GitIgnored | None = None  # set: files git ignores are excluded too
+
+    @classmethod
+    def of(cls, settings: Settings, git_ignored: GitIgnored) -> Exclusion:
+        ignored = git_ignored if settings.exclude_git_ignored else None
+        return cls(settings.exclude, settings.max_file_kb * 1024, ignored)
+
+    async def excludes(self, path: str, text: str) -> bool:
+        """True if the file at ``path`` with contents ``text`` must not be sent."""
+        if len(text) > self.max_chars or is_excluded(path, self.globs):
+            return True
+        return self.git_ignored is not None and await self.git_ignored.ignored(path)

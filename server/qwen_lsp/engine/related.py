@@ -9,17 +9,19 @@ Within a token budget, in priority order:
 
 The result sits before the assistant prefix, so it must not change while the user types: it is
 computed once per (document, 40-line band around the cursor, imports, state of the other files)
-and reused until one of those changes. Excluded files never contribute.
+and reused until one of those changes. A file contributes only if it could be sent itself: the
+same :class:`Exclusion` decides for it as for the file being completed (secrets and the user's
+globs, ``maxFileKb``, and git-ignored files when that rule is on).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Awaitable, Callable, Hashable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from qwen_lsp.engine.exclude import is_excluded
+from qwen_lsp.engine.exclude import Exclusion
 from qwen_lsp.engine.imports import Import, definition, family, imports_of, outline
 from qwen_lsp.engine.model import CompletionTask, Snippet
 from qwen_lsp.engine.open_files import OpenFiles
@@ -31,10 +33,12 @@ WINDOW_LINES, WINDOW_STEP = 24, 12
 MAX_SIMILAR = 3
 MIN_SIMILARITY = 0.1
 MIN_SNIPPET_TOKENS = 24
-MAX_FILE_BYTES = 512_000
+UTF8_MAX = 4  # bytes per character at most: a bigger file on disk cannot fit the limit
 _IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]{2,}")
 
-Reader = Callable[[str], "str | None"]
+Reader = Callable[[str, int], "str | None"]  # (path, most characters wanted) -> text
+Allowed = Callable[[str, str], Awaitable[bool]]  # (path, text) -> may it contribute?
+NO_RULES = Exclusion()  # only the defaults: secrets by name and the default maxFileKb
 
 
 @dataclass(frozen=True)
@@ -53,78 +57,81 @@ class RelatedCode:
         self._read = read or read_source
         self._memo: dict[str, tuple[Hashable, tuple[Snippet, ...]]] = {}
 
-    def snippets(
-        self, task: CompletionTask, budget: int, exclude: tuple[str, ...] = ()
+    async def snippets(
+        self, task: CompletionTask, budget: int, exclusion: Exclusion = NO_RULES
     ) -> tuple[Snippet, ...]:
         if budget <= 0:
             return ()
         kind = family(task.language_id, task.path)
         imports = imports_of(task.text, kind, task.path, self._files.roots)
         band = task.text.count("\n", 0, task.offset) // BAND_LINES
-        key = (band, kind, imports, budget, exclude, self._files.signature(task.uri))
+        key = (band, kind, imports, budget, exclusion, self._files.signature(task.uri))
         memo = self._memo.get(task.uri)
         if memo is not None and memo[0] == key:
             return memo[1]
-        chosen = self._choose(task, kind, imports, band, budget, exclude)
+        chosen = await self._choose(task, kind, imports, band, budget, exclusion)
         if len(self._memo) > 64:
             self._memo.clear()
         self._memo[task.uri] = (key, chosen)
         return chosen
 
-    def _choose(
+    async def _choose(
         self,
         task: CompletionTask,
         kind: str,
         imports: tuple[Import, ...],
         band: int,
         budget: int,
-        exclude: tuple[str, ...],
+        exclusion: Exclusion,
     ) -> tuple[Snippet, ...]:
-        def allowed(path: str) -> bool:
-            return path != task.path and not is_excluded(path, exclude)
+        async def allowed(path: str, text: str) -> bool:
+            return path != task.path and not await exclusion.excludes(path, text)
 
         candidates = [
-            *self._imported(kind, imports, allowed),
-            *self._edited(task.uri, allowed),
-            *self._similar(task, band, allowed),
+            *await self._imported(kind, imports, allowed, exclusion.max_chars),
+            *await self._edited(task.uri, allowed),
+            *await self._similar(task, band, allowed),
         ]
         return tuple(self._fit(candidates, budget))
 
-    def _imported(
-        self, kind: str, imports: tuple[Import, ...], allowed: Callable[[str], bool]
-    ) -> Iterator[_Candidate]:
+    async def _imported(
+        self, kind: str, imports: tuple[Import, ...], allowed: Allowed, max_chars: int
+    ) -> list[_Candidate]:
+        found: list[_Candidate] = []
         for item in imports:
-            found = self._first_readable(item.candidates, allowed)
-            if found is None:
+            readable = await self._first_readable(item.candidates, allowed, max_chars)
+            if readable is None:
                 continue
-            path, text = found
+            path, text = readable
             if not item.names:
-                yield _Candidate(path, -1, tuple(outline(text, kind)), "import")
+                found.append(_Candidate(path, -1, tuple(outline(text, kind)), "import"))
             for name in item.names:
                 block = definition(text, kind, name.split(".")[0])
                 if block is not None:
-                    yield _Candidate(path, block[0], tuple(block[1]), "import")
+                    found.append(_Candidate(path, block[0], tuple(block[1]), "import"))
+        return found
 
-    def _edited(self, uri: str, allowed: Callable[[str], bool]) -> Iterator[_Candidate]:
+    async def _edited(self, uri: str, allowed: Allowed) -> list[_Candidate]:
+        found: list[_Candidate] = []
         for edit in self._files.edits(uri):
             file = self._files.get(edit.uri)
-            if file is None or not allowed(file.path) or len(file.text) > MAX_FILE_BYTES:
-                continue  # huge files (data, generated code) never contribute, as for _similar
+            if file is None or not await allowed(file.path, file.text):
+                continue
             lines = file.text.split("\n")
             first = max(0, min(edit.line, len(lines) - 1) - EDIT_BEFORE)
-            yield _Candidate(file.path, first, tuple(lines[first : edit.line + EDIT_AFTER]), "edit")
+            lines = lines[first : edit.line + EDIT_AFTER]
+            found.append(_Candidate(file.path, first, tuple(lines), "edit"))
+        return found
 
-    def _similar(
-        self, task: CompletionTask, band: int, allowed: Callable[[str], bool]
-    ) -> Iterator[_Candidate]:
+    async def _similar(self, task: CompletionTask, band: int, allowed: Allowed) -> list[_Candidate]:
         mine = task.text.split("\n")
         around = mine[max(0, (band - 1) * BAND_LINES) : (band + 2) * BAND_LINES]
         query = set(_IDENTIFIER.findall("\n".join(around)))
         if not query:
-            return
+            return []
         scored = []
         for file in self._files.others(task.uri):
-            if not allowed(file.path) or len(file.text) > MAX_FILE_BYTES:
+            if not await allowed(file.path, file.text):
                 continue
             other = file.text.split("\n")
             for first in range(0, max(1, len(other) - WINDOW_STEP), WINDOW_STEP):
@@ -133,8 +140,8 @@ class RelatedCode:
                 score = len(words & query) / len(words | query) if words else 0.0
                 if score >= MIN_SIMILARITY:
                     scored.append((-score, file.path, first, tuple(window)))
-        for _, path, first, lines in sorted(scored)[:MAX_SIMILAR]:
-            yield _Candidate(path, first, lines, "similar")
+        best = sorted(scored)[:MAX_SIMILAR]
+        return [_Candidate(path, first, lines, "similar") for _, path, first, lines in best]
 
     def _fit(self, candidates: list[_Candidate], budget: int) -> Iterator[Snippet]:
         """Candidates in order while the budget lasts, cut at line ends; overlaps dropped."""
@@ -162,22 +169,22 @@ class RelatedCode:
                 return path[len(root.rstrip("/")) + 1 :]
         return path
 
-    def _first_readable(
-        self, paths: tuple[str, ...], allowed: Callable[[str], bool]
+    async def _first_readable(
+        self, paths: tuple[str, ...], allowed: Allowed, max_chars: int
     ) -> tuple[str, str] | None:
         for path in paths:
-            text = self._text(path) if allowed(path) else None
-            if text:
+            text = self._text(path, max_chars)
+            if text and await allowed(path, text):
                 return path, text
         return None
 
-    def _text(self, path: str) -> str | None:
+    def _text(self, path: str, max_chars: int) -> str | None:
         file = self._files.by_path(path)
         if file is not None:
             return file.text  # the editor's version wins over the disk's
         if not any(path.startswith(root.rstrip("/") + "/") for root in self._files.roots):
             return None  # never read outside the workspace
-        return self._read(path)
+        return self._read(path, max_chars)
 
 
 def _overlap(a: _Candidate, b: _Candidate) -> bool:
@@ -188,11 +195,15 @@ def _overlap(a: _Candidate, b: _Candidate) -> bool:
     return a.first < b.first + len(b.lines) and b.first < a.first + len(a.lines)
 
 
-def read_source(path: str) -> str | None:
-    """A workspace file's text, or None (missing, too large, not UTF-8)."""
+def read_source(path: str, max_chars: int) -> str | None:
+    """A workspace file's text, or None (missing, certainly over ``max_chars``, not UTF-8).
+
+    Whether a file that was read may contribute is for the :class:`Exclusion` to say; this only
+    spares reading files too big to pass.
+    """
     file = Path(path)
     try:
-        if not file.is_file() or file.stat().st_size > MAX_FILE_BYTES:
+        if not file.is_file() or file.stat().st_size > max_chars * UTF8_MAX:
             return None
         return file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
