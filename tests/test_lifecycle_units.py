@@ -108,6 +108,21 @@ def test_debounce_is_capped_by_the_model_latency_and_counted_from_the_last_edit(
     assert debouncer.wait() == 0.0
 
 
+def test_a_request_after_no_edit_waits_a_quiet_time_of_its_own() -> None:
+    clock = Clock()
+    debouncer = Debouncer(Policy(120), clock)
+    typing(debouncer, clock, [0.06] * 10)
+    debouncer.requested()  # the keystroke's own request: counted from the edit
+    clock.now += 1.0
+    debouncer.requested()  # a move to another file a second later: no edit before it
+    assert debouncer.wait() == pytest.approx(0.075)  # not 0: typing there is likely
+    clock.now += 0.05
+    debouncer.edited()  # ... and it came
+    clock.now += 0.2  # a client that debounces on its own (Neovim 0.12) asks only now
+    debouncer.requested()
+    assert debouncer.wait() == 0.0  # counted from the edit: it does not pay twice
+
+
 @pytest.mark.parametrize(("debounce_ms", "adaptive"), [(0, True), (120, False)])
 def test_debounce_off_or_fixed_ignores_what_it_learnt(debounce_ms: int, adaptive: bool) -> None:
     clock = Clock()

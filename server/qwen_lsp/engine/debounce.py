@@ -11,7 +11,9 @@ The cap ties the wait to the model: when the model answers fast, every milliseco
 large share of what the user waits, so slow typists get a request per keystroke instead (each one
 answered or closed at the next keystroke). The quiet time counts from the last edit in any
 document, so a client that already waited (Neovim 0.12 debounces 200 ms itself) does not pay twice,
-while a move into another file right after typing still waits.
+while a move into another file right after typing still waits. A request that follows no edit (the
+cursor moved, another file came to the front) starts a quiet time of its own: typing usually comes
+next, and would make the answer useless.
 ``debounceMs`` is the starting point until enough gaps were seen; 0 turns debouncing off.
 """
 
@@ -49,13 +51,22 @@ class Debouncer:
         self._gaps: deque[float] = deque(maxlen=_GAPS)
         self._latencies: deque[float] = deque(maxlen=_LATENCIES)
         self._last_edit: float | None = None
+        self._last_activity: float | None = None  # the last edit, or a request after no edit
+        self._edited_since_request = False
 
     def edited(self) -> None:
         """A document changed (a keystroke, usually)."""
         now = self._clock()
         if self._last_edit is not None and now - self._last_edit < PAUSE:
             self._gaps.append(now - self._last_edit)
-        self._last_edit = now
+        self._last_edit = self._last_activity = now
+        self._edited_since_request = True
+
+    def requested(self) -> None:
+        """A completion request arrived; one with no edit before it is activity of its own."""
+        if not self._edited_since_request:
+            self._last_activity = self._clock()
+        self._edited_since_request = False
 
     def answered(self, first_token_seconds: float) -> None:
         """An upstream stream produced its first text this long after it was opened."""
@@ -74,6 +85,6 @@ class Debouncer:
     def wait(self) -> float:
         """How much longer a request arriving now should wait."""
         quiet = self.quiet()
-        if not self.policy.adaptive or self._last_edit is None:
+        if not self.policy.adaptive or self._last_activity is None:
             return quiet
-        return max(0.0, quiet - (self._clock() - self._last_edit))
+        return max(0.0, quiet - (self._clock() - self._last_activity))

@@ -144,6 +144,7 @@ class Scheduler:
 
     async def complete(self, uri: str, prompt: Prompt, invoked: bool) -> Completion | None:
         """The completion for ``prompt`` in document ``uri``; None when stale or nothing found."""
+        self.debouncer.requested()
         if not self._policy.supersede:
             return await self._fetch(prompt, Progress())
         ticket = self._claim(uri)
