@@ -122,7 +122,7 @@ async def test_guard_announces_a_pause_end_once_not_for_problems_needing_the_use
     statuses: list[Status] = []
     guard = Guard(Settings(backoff_ms=1, backoff_max_ms=1), statuses.append)
     prompt = Prompt(prefix="x = ", suffix="", path="a.py", language_id="python")
-    limited = UpstreamError("rate_limited", "429", retry_after=0.05)
+    limited = UpstreamError("rate_limited", "429", retry_after=0.3)
 
     assert not await guard.call(failing(limited), StreamStats(), prompt, str)
     assert not guard.admit()  # still paused: says so again, and the end is planned again
