@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
 from qwen_lsp.engine.model import IndentStyle
 
@@ -18,10 +19,15 @@ def indent_style(text: str, given: IndentStyle | None = None) -> IndentStyle | N
 
 def detect_indent(text: str) -> IndentStyle | None:
     """Tabs or N spaces, from how indentation grows between lines; None if the file has none."""
+    return _detect(text[:_SAMPLE_CHARS])
+
+
+@lru_cache(maxsize=64)  # a keystroke past the sample leaves it as it was: one answer per file
+def _detect(sample: str) -> IndentStyle | None:
     tabs = spaces = 0
     steps: Counter[int] = Counter()
     previous = 0
-    for lead in _LEAD.findall(text[:_SAMPLE_CHARS]):
+    for lead in _LEAD.findall(sample):
         if lead.startswith("\t"):
             tabs += 1
             previous = 0

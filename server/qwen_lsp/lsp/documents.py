@@ -11,7 +11,7 @@ from pygls.workspace import TextDocument, Workspace
 
 from qwen_lsp.engine import CompletionTask
 from qwen_lsp.engine.model import IndentStyle
-from qwen_lsp.positions import Encoding, PositionError, to_offset, to_position
+from qwen_lsp.positions import Encoding, PositionError, to_offset, to_position, width
 
 _ENCODINGS: dict[str, Encoding] = {"utf-8": "utf-8", "utf-16": "utf-16", "utf-32": "utf-32"}
 
@@ -101,9 +101,11 @@ def with_selection(
 
 
 def lsp_range(workspace: Workspace, text: str, start: int, end: int) -> types.Range:
-    """The LSP range between two string offsets of ``text``."""
+    """The LSP range between two string offsets of ``text`` (``start <= end``)."""
     encoding = encoding_of(workspace)
-    return types.Range(
-        start=types.Position(*to_position(text, start, encoding)),
-        end=types.Position(*to_position(text, end, encoding)),
-    )
+    line, character = to_position(text, start, encoding)
+    if "\n" not in text[start:end]:  # the usual case: lines are counted once, not twice
+        end_position = types.Position(line, character + width(text[start:end], encoding))
+    else:
+        end_position = types.Position(*to_position(text, end, encoding))
+    return types.Range(start=types.Position(line, character), end=end_position)
