@@ -165,6 +165,27 @@ async def test_asking_again_at_the_same_spot_attaches_to_the_running_stream(
     assert upstream.requests[0].chunks_sent == 2
 
 
+async def test_typing_what_the_stream_has_produced_attaches_instead_of_asking_again(
+    start_server: StartServer, upstream: FakeUpstream
+) -> None:
+    gate = threading.Event()
+    upstream.script(Reply(chunks=["ret", "urn total\n"], hold_after=1, gate=gate))
+    lsp = await start_server()
+    open_document(lsp, URI, TEXT)
+    first = later(lsp, URI, CURSOR)
+    assert await until(upstream, lambda: upstream.requests and upstream.requests[0].chunks_sent)
+
+    at = edit(lsp, URI, 2, CURSOR, "re")  # what the stream has shown so far: it goes on
+    second = later(lsp, URI, at, AUTO)
+    await round_trip(lsp)
+    gate.set()
+
+    assert texts(await second) == ["turn total"]
+    assert await first == []
+    assert len(upstream.requests) == 1
+    assert upstream.requests[0].chunks_sent == 2  # not closed at the keystroke
+
+
 async def test_a_stream_that_goes_another_way_than_the_typing_is_closed_and_asked_again(
     start_server: StartServer, upstream: FakeUpstream
 ) -> None:
