@@ -145,8 +145,13 @@ async def test_typing_along_a_suggestion_needs_no_new_requests(
     assert len(upstream.requests) == 1
 
 
-async def test_asking_again_at_the_same_spot_attaches_to_the_running_stream(
-    start_server: StartServer, upstream: FakeUpstream
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [("", "return total"), ("re", "turn total")],
+    ids=["asked again at the same spot", "typed what the stream produced"],
+)
+async def test_a_request_that_agrees_with_the_running_stream_attaches_to_it(
+    start_server: StartServer, upstream: FakeUpstream, typed: str, shown: str
 ) -> None:
     gate = threading.Event()
     upstream.script(Reply(chunks=["ret", "urn total\n"], hold_after=1, gate=gate))
@@ -155,35 +160,16 @@ async def test_asking_again_at_the_same_spot_attaches_to_the_running_stream(
     first = later(lsp, URI, CURSOR)
     assert await until(upstream, lambda: upstream.requests and upstream.requests[0].chunks_sent)
 
-    second = later(lsp, URI, CURSOR, AUTO)  # as VS Code does after a cursor blink or a cancel
+    # No edit: as VS Code asks again after a cursor blink or a cancel.
+    at = edit(lsp, URI, 2, CURSOR, typed) if typed else CURSOR
+    second = later(lsp, URI, at, AUTO)
     await round_trip(lsp)  # the second request has attached (or not) by now
     gate.set()
 
-    assert texts(await second) == ["return total"]
+    assert texts(await second) == [shown]
     assert await first == []
     assert len(upstream.requests) == 1
-    assert upstream.requests[0].chunks_sent == 2
-
-
-async def test_typing_what_the_stream_has_produced_attaches_instead_of_asking_again(
-    start_server: StartServer, upstream: FakeUpstream
-) -> None:
-    gate = threading.Event()
-    upstream.script(Reply(chunks=["ret", "urn total\n"], hold_after=1, gate=gate))
-    lsp = await start_server()
-    open_document(lsp, URI, TEXT)
-    first = later(lsp, URI, CURSOR)
-    assert await until(upstream, lambda: upstream.requests and upstream.requests[0].chunks_sent)
-
-    at = edit(lsp, URI, 2, CURSOR, "re")  # what the stream has shown so far: it goes on
-    second = later(lsp, URI, at, AUTO)
-    await round_trip(lsp)
-    gate.set()
-
-    assert texts(await second) == ["turn total"]
-    assert await first == []
-    assert len(upstream.requests) == 1
-    assert upstream.requests[0].chunks_sent == 2  # not closed at the keystroke
+    assert upstream.requests[0].chunks_sent == 2  # not closed at the second request
 
 
 async def test_a_stream_that_goes_another_way_than_the_typing_is_closed_and_asked_again(
