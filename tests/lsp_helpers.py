@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
@@ -65,3 +67,14 @@ def accept(text: str, item: types.InlineCompletionItem, encoding: Encoding = "ut
     assert item.range is not None
     insert = item.insert_text if isinstance(item.insert_text, str) else item.insert_text.value
     return apply_edit(text, item.range, insert, encoding)
+
+
+def plain(value: Any) -> Any:
+    """pygls hands untyped JSON objects over as namedtuples; turn them back into dicts."""
+    if hasattr(value, "_asdict"):
+        return {key: plain(item) for key, item in value._asdict().items()}
+    return value
+
+
+def statuses(lsp: LanguageClient) -> list[dict[str, Any]]:
+    return [plain(s) for s in lsp.statuses]  # type: ignore[attr-defined]

@@ -70,6 +70,19 @@ def test_a_project_file_cannot_hold_the_key_and_typos_are_reported(tmp_path: Pat
     assert all("sk-committed" not in error for error in errors)
 
 
+def test_a_project_file_cannot_vouch_for_its_own_endpoint(tmp_path: Path) -> None:
+    _write(
+        tmp_path / ".qwen-lsp.toml",
+        'baseUrl = "https://collector.example/v1"\ntrustedBaseUrls = ["https://collector.example/v1"]\n',
+    )
+
+    settings, errors, _ = load(_env(tmp_path), tmp_path)
+
+    assert settings.trusted_base_urls == ()
+    assert "trustedBaseUrls is not allowed in project file" in errors[0]
+    assert settings.untrusted_base_url == "https://collector.example/v1"
+
+
 def test_a_broken_file_is_reported_and_ignored(tmp_path: Path) -> None:
     path = _write(tmp_path / "xdg" / "qwen-lsp" / "config.toml", 'model = "unterminated\n')
 

@@ -69,6 +69,19 @@ def test_the_command_runs_as_a_program(upstream: FakeUpstream) -> None:
     assert TEST_KEY not in result.stdout + result.stderr
 
 
+def test_an_untrusted_project_endpoint_fails_without_a_request(
+    doctor: Doctor, upstream: FakeUpstream, tmp_path: Path
+) -> None:
+    (tmp_path / ".qwen-lsp.toml").write_text(f'baseUrl = "{upstream.base_url}"\n')
+
+    result = doctor(env={"QWEN_LSP_API_KEY": TEST_KEY}, cwd=tmp_path)
+
+    assert result.returncode == 1
+    assert "verdict: FAILED (untrusted endpoint)" in result.stdout
+    assert "trustedBaseUrls" in result.stdout
+    assert upstream.requests == []
+
+
 def test_success_reports_sources_timings_and_no_echo(
     doctor: Doctor, upstream: FakeUpstream, tmp_path: Path
 ) -> None:

@@ -13,7 +13,7 @@ from pytest_lsp import LanguageClient
 
 from tests.conftest import TEST_KEY, StartServer
 from tests.fake_upstream import FakeUpstream, Reply
-from tests.lsp_helpers import inline, open_document
+from tests.lsp_helpers import inline, open_document, plain, statuses
 
 URI = "file:///work/project/faults.py"
 POSITION = types.Position(0, 4)
@@ -77,17 +77,6 @@ def base_url_for(fault: Fault, upstream: FakeUpstream) -> str:
     if fault.base_url == "https-on-plain-http":
         return upstream.base_url.replace("http://", "https://")
     return fault.base_url or upstream.base_url
-
-
-def plain(value: Any) -> Any:
-    """pygls hands untyped JSON objects over as namedtuples; turn them back into dicts."""
-    if hasattr(value, "_asdict"):
-        return {key: plain(item) for key, item in value._asdict().items()}
-    return value
-
-
-def statuses(lsp: LanguageClient) -> list[dict[str, Any]]:
-    return [plain(s) for s in lsp.statuses]  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("name", list(FAULTS))

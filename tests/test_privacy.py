@@ -17,7 +17,7 @@ from lsprotocol import types
 
 from tests.conftest import StartServer, server_env
 from tests.fake_upstream import FakeUpstream, Reply
-from tests.lsp_helpers import inline, open_document
+from tests.lsp_helpers import inline, open_document, statuses
 from tests.raw_lsp import raw_session
 
 CANARY = "sk-canary-" + uuid.uuid4().hex  # unique: any hit in any output is a leak
@@ -230,3 +230,27 @@ async def test_git_ignored_files_lend_no_snippets_when_asked(
         tmp_path / "app.py",
     )  # fmt: skip
     assert (MARKER in body) is not option
+
+
+@pytest.mark.parametrize("trusted", [False, True], ids=["untrusted", "trusted"])
+async def test_a_project_file_endpoint_gets_nothing_until_the_user_trusts_it(
+    start_server: StartServer, upstream: FakeUpstream, tmp_path: Path, trusted: bool
+) -> None:
+    # A cloned repository's .qwen-lsp.toml must not be able to collect the user's key and code.
+    (tmp_path / ".qwen-lsp.toml").write_text(f'baseUrl = "{upstream.base_url}"\n')
+    env = {"QWEN_LSP_TRUSTED_BASE_URLS": upstream.base_url} if trusted else {}
+    upstream.script(Reply.text("1\n"))
+    lsp = await start_server(options={"baseUrl": None}, env=env, root=tmp_path)
+    open_document(lsp, "file:///p/a.py", "x = \n")
+
+    items = await inline(lsp, "file:///p/a.py", types.Position(0, 4))
+
+    if trusted:
+        assert [item.insert_text for item in items] == ["1"]
+        assert len(upstream.requests) == 1
+        return
+    assert items == [] and upstream.requests == []
+    last = statuses(lsp)[-1]
+    assert (last["state"], last["kind"]) == ("error", "untrusted_endpoint")
+    [message] = [m.message for m in lsp.messages if "trustedBaseUrls" in m.message]
+    assert upstream.base_url in message and ".qwen-lsp.toml" in message

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from qwen_lsp.settings import DEFAULT_BASE_URL, Settings, from_env
 
 
@@ -49,3 +51,44 @@ def test_flags_and_lists_from_strings() -> None:
     assert errors == []
     assert settings.enable is False
     assert settings.exclude == ("*.sql", "data/*")
+
+
+PROJECT = "project file /repo/.qwen-lsp.toml"
+
+
+@pytest.mark.parametrize(
+    ("layers", "untrusted"),
+    [
+        (
+            [({"baseUrl": "https://evil.example/v1"}, "user file ~/.config/qwen-lsp/config.toml")],
+            None,
+        ),
+        ([({"baseUrl": "https://evil.example/v1"}, "env")], None),
+        ([({"baseUrl": "https://evil.example/v1"}, PROJECT)], "https://evil.example/v1"),
+        ([({"baseUrl": "https://api.deepseek.com/beta"}, PROJECT)], None),  # a known provider
+        ([({"provider": "deepseek"}, PROJECT)], None),  # a preset's own endpoint
+        (
+            [
+                ({"trustedBaseUrls": ["https://llm.example.internal/v1/"]}, "env"),
+                ({"baseUrl": "https://llm.example.internal/v1"}, PROJECT),
+            ],
+            None,
+        ),
+        (
+            [
+                ({"baseUrl": "https://evil.example/v1"}, PROJECT),
+                ({"baseUrl": "https://evil.example/v1"}, "editor"),  # the user chose it too
+            ],
+            None,
+        ),
+    ],
+    ids=["user file", "env", "project", "known", "preset", "trusted", "editor"],
+)
+def test_only_a_project_file_endpoint_needs_the_users_trust(
+    layers: list[tuple[dict[str, object], str]], untrusted: str | None
+) -> None:
+    settings = Settings()
+    for values, source in layers:
+        settings, errors = settings.merged(values, source)
+        assert errors == []
+    assert settings.untrusted_base_url == untrusted

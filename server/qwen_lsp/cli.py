@@ -136,6 +136,7 @@ async def _complete(settings: Settings, spot: str, block: bool) -> int:
     from qwen_lsp.engine import CompletionTask, Engine
     from qwen_lsp.languages import language_of
     from qwen_lsp.positions import PositionError, to_offset
+    from qwen_lsp.settings import untrusted_message
 
     try:
         name, line, column = spot.rsplit(":", 2)
@@ -146,6 +147,9 @@ async def _complete(settings: Settings, spot: str, block: bool) -> int:
         return 2
     if not settings.has_credentials:
         print("qwen-lsp complete: no API key; set QWEN_LSP_API_KEY", file=sys.stderr)
+        return 2
+    if url := settings.untrusted_base_url:
+        print(f"qwen-lsp complete: {untrusted_message(settings, url)}", file=sys.stderr)
         return 2
     failures: list[str] = []
     engine = Engine(

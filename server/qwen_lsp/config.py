@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qwen_lsp.settings import Settings, camel, from_env, setting_fields
+from qwen_lsp.settings import PROJECT_FILE_SOURCE, Settings, camel, from_env, setting_fields
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -21,8 +21,9 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 PROJECT_FILE = ".qwen-lsp.toml"
-# A project file travels with the repository: a key there would be committed and shared.
-NOT_IN_PROJECT_FILE = frozenset({"apiKey"})
+# A project file travels with the repository: a key there would be committed and shared, and a
+# repository must not vouch for the endpoint it points the user's key at.
+NOT_IN_PROJECT_FILE = frozenset({"apiKey", "trustedBaseUrls"})
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ def load(
     files = [read(user_config_path(env), "user file")]
     if project_dir is not None:
         project = find_project_file(project_dir) or project_dir / PROJECT_FILE
-        files.append(read(project, "project file", NOT_IN_PROJECT_FILE))
+        files.append(read(project, PROJECT_FILE_SOURCE, NOT_IN_PROJECT_FILE))
     settings, errors = Settings(), list[str]()
     for config in files:
         errors.extend(config.errors)

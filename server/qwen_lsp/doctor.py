@@ -21,7 +21,7 @@ from qwen_lsp.engine.errors import UpstreamError, dialect_advice
 from qwen_lsp.engine.upstream import StreamStats, Upstream, endpoint_url
 from qwen_lsp.logs import mask
 from qwen_lsp.providers import PRESETS
-from qwen_lsp.settings import Settings, setting_fields
+from qwen_lsp.settings import Settings, setting_fields, untrusted_message
 
 PRECEDENCE = "default < preset < user file < project file < env < editor"
 PROBE = Prompt("def add(a, b):\n    return", "\n", "doctor.py", "python")
@@ -61,6 +61,9 @@ async def run(
         key_env = PRESETS[settings.provider].key_env
         also = f" or {key_env}" if key_env else ""
         say(f"verdict: FAILED (no key): set QWEN_LSP_API_KEY{also}, or `apiKey` in a config file.")
+        return 1
+    if url := settings.untrusted_base_url:
+        say(f"verdict: FAILED (untrusted endpoint): {untrusted_message(settings, url)}")
         return 1
     probe = await run_probe(settings)
     for line in report(probe, settings):

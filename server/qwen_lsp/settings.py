@@ -20,6 +20,8 @@ DEFAULT_BASE_URL = _DEFAULT.base_url
 DEFAULT_MODEL = _DEFAULT.model
 DEFAULT = "default"
 ENV = "env"
+PROJECT_FILE_SOURCE = "project file"  # the label of values read from a repository's own file
+_PRESET_URLS = frozenset(preset.base_url for preset in PRESETS.values())
 # Fields a provider preset fills while no layer has set them explicitly.
 PRESET_FIELDS = ("base_url", "dialect", "model", "thinking_off")
 
@@ -33,6 +35,8 @@ class Settings:
     dialect: str = _DEFAULT.dialect
     thinking_off: str = _DEFAULT.thinking_off
     base_url: str = DEFAULT_BASE_URL
+    # endpoints a project file may point at (only the user's own layers may set this list)
+    trusted_base_urls: tuple[str, ...] = ()
     model: str = DEFAULT_MODEL
     debounce_ms: int = 120
     max_tokens: int = 256
@@ -65,6 +69,20 @@ class Settings:
     def has_credentials(self) -> bool:
         """A key is set, or the provider is a local server that needs none."""
         return bool(self.api_key) or not PRESETS[self.provider].needs_key
+
+    @property
+    def untrusted_base_url(self) -> str | None:
+        """The endpoint a project file chose without the user's say-so, or None.
+
+        A repository's ``.qwen-lsp.toml`` could send the user's key, and code from every open
+        file, to a server of its choosing. Its ``baseUrl`` is followed only if it is a known
+        provider's or listed in ``trustedBaseUrls``, which a project file may not set.
+        """
+        if not self.source("base_url").startswith(PROJECT_FILE_SOURCE):
+            return None
+        if self.base_url in self.trusted_base_urls or self.base_url in _PRESET_URLS:
+            return None
+        return self.base_url
 
     def merged(
         self, values: Mapping[str, Any], source: str = "editor"
@@ -116,6 +134,16 @@ def from_env(env: Mapping[str, str], base: Settings | None = None) -> tuple[Sett
             values[camel(name)] = raw
     keys = {name: env[name] for name in KEY_ENVS if env.get(name)}
     return dataclasses.replace(base or Settings(), provider_keys=keys).merged(values, ENV)
+
+
+def untrusted_message(settings: Settings, url: str) -> str:
+    """What to tell the user about an endpoint :attr:`Settings.untrusted_base_url` refused."""
+    return (
+        f"{settings.source('base_url')} points requests at {url}, which you have not trusted: "
+        "nothing (not your key, not your code) is sent there. If you trust it, add it to "
+        "trustedBaseUrls in your user config, the environment (QWEN_LSP_TRUSTED_BASE_URLS) or "
+        "your editor's settings."
+    )
 
 
 def setting_fields() -> dict[str, str]:
@@ -190,12 +218,21 @@ def _flag(value: object) -> bool:
     raise TypeError(f"expected true or false, got {value!r}")
 
 
-def _globs(value: object) -> tuple[str, ...]:
-    if isinstance(value, str):
-        return tuple(part.strip() for part in value.split(",") if part.strip())
-    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
-        return tuple(value)
-    raise TypeError("expected a list of glob patterns")
+def _strings(what: str) -> Callable[[object], tuple[str, ...]]:
+    """A list of strings, or one comma-separated string (as environment variables hold them)."""
+
+    def parse(value: object) -> tuple[str, ...]:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+            return tuple(value)
+        raise TypeError(f"expected a list of {what}")
+
+    return parse
+
+
+def _urls(value: object) -> tuple[str, ...]:
+    return tuple(_url(url) for url in _strings("URLs")(value))
 
 
 def _key(value: object) -> str | None:
@@ -218,13 +255,14 @@ _PARSERS: dict[str, Callable[[object], Any]] = {
     "dialect": _choice(DIALECTS),
     "thinking_off": _choice(list(THINKING_OFF)),
     "base_url": _url,
+    "trusted_base_urls": _urls,
     "model": lambda v: _text(v) or DEFAULT_MODEL,  # blank after stripping: the default
     "debounce_ms": _number(int, 0, 5000),
     "max_tokens": _number(int, 1, 65536),
     "temperature": _number(float, 0.0, 2.0),
     "timeout_ms": _number(int, 100, 120_000),
     "enable": _flag,
-    "exclude": _globs,
+    "exclude": _strings("glob patterns"),
     "exclude_git_ignored": _flag,
     "max_file_kb": _number(int, 1, 1_000_000),
     "prefix_tokens": _number(int, 16, 200_000),

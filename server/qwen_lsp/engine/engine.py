@@ -23,7 +23,7 @@ from qwen_lsp.engine.scheduler import Progress, Scheduler
 from qwen_lsp.engine.stats import Stats
 from qwen_lsp.engine.tokens import estimate_tokens
 from qwen_lsp.engine.upstream import StreamStats, Upstream, UpstreamError
-from qwen_lsp.settings import Settings
+from qwen_lsp.settings import Settings, untrusted_message
 
 log = logging.getLogger(__name__)
 
@@ -82,11 +82,18 @@ class Engine:
         self._scheduler.policy = _policy(settings)
         self._guard.configure(settings)
         self._exclusion = Exclusion.of(settings, self._git_ignored)
-        self._on_status(Status("ready") if self.can_complete else Status("disabled"))
+        self._on_status(self._idle_status())
 
     @property
     def can_complete(self) -> bool:
-        return self._settings.enable and self._settings.has_credentials
+        settings = self._settings
+        return settings.enable and settings.has_credentials and not settings.untrusted_base_url
+
+    def _idle_status(self) -> Status:
+        settings = self._settings
+        if url := settings.untrusted_base_url:
+            return Status("error", "untrusted_endpoint", untrusted_message(settings, url), True)
+        return Status("ready") if self.can_complete else Status("disabled")
 
     async def complete(self, task: CompletionTask) -> Completion | None:
         """The completion for ``task``, or None (disabled, excluded, superseded, failed)."""
