@@ -13,7 +13,7 @@ from qwen_lsp.engine.context import Prompt
 from qwen_lsp.engine.debounce import Debouncer, quantile
 from qwen_lsp.engine.model import Completion
 from qwen_lsp.engine.policy import Policy, policy_for
-from qwen_lsp.engine.scheduler import Progress, Scheduler
+from qwen_lsp.engine.scheduler import Prepare, Progress, Scheduler
 from qwen_lsp.lsp.edits import splice
 from qwen_lsp.positions import PositionError
 
@@ -163,6 +163,13 @@ class Model:
         return Completion(reply.replace("|", ""))
 
 
+def ready(p: Prompt) -> Prepare:
+    async def prepare() -> Prompt:
+        return p
+
+    return prepare
+
+
 async def settle() -> None:
     for _ in range(10):
         await asyncio.sleep(0)
@@ -171,9 +178,9 @@ async def settle() -> None:
 async def test_a_newer_request_answers_the_older_and_cancels_its_fetch() -> None:
     model = Model("pass", "turn 0")
     scheduler = Scheduler(model, Policy(0))
-    old = asyncio.ensure_future(scheduler.complete("a", prompt("x"), invoked=True))
+    old = asyncio.ensure_future(scheduler.complete("a", ready(prompt("x")), invoked=True))
     await settle()
-    new = asyncio.ensure_future(scheduler.complete("a", prompt("re"), invoked=True))
+    new = asyncio.ensure_future(scheduler.complete("a", ready(prompt("re")), invoked=True))
     await settle()
     model.step.set()
 
@@ -185,29 +192,53 @@ async def test_a_newer_request_answers_the_older_and_cancels_its_fetch() -> None
 async def test_typing_what_the_stream_produced_attaches_and_divergence_restarts() -> None:
     model = Model("ret|urn 1", "pass")
     scheduler = Scheduler(model, Policy(0))
-    first = asyncio.ensure_future(scheduler.complete("a", prompt(""), invoked=True))
+    first = asyncio.ensure_future(scheduler.complete("a", ready(prompt("")), invoked=True))
     await settle()
     model.step.set()
     await settle()
-    second = asyncio.ensure_future(scheduler.complete("a", prompt("re"), invoked=False))
+    second = asyncio.ensure_future(scheduler.complete("a", ready(prompt("re")), invoked=False))
     await settle()
     model.step.set()
     assert await second == Completion("turn 1")
     assert await first is None
     assert model.calls == [""]
 
-    third = asyncio.ensure_future(scheduler.complete("a", prompt("return 2"), invoked=False))
+    third = asyncio.ensure_future(scheduler.complete("a", ready(prompt("return 2")), invoked=False))
     await settle()
     model.step.set()
     assert await third == Completion("pass")
     assert model.calls == ["", "return 2"]
 
 
+async def test_arrival_not_preparation_decides_which_request_is_newest() -> None:
+    # Preparing a prompt can wait (a git check for an ignored file); a request that arrived
+    # earlier but finished preparing later must not supersede the newer one.
+    model = Model("turn 0")
+    scheduler = Scheduler(model, Policy(0))
+    slow = asyncio.Event()
+
+    async def slow_prepare() -> Prompt:
+        await slow.wait()
+        return prompt("r")
+
+    old = asyncio.ensure_future(scheduler.complete("a", slow_prepare, invoked=True))
+    await settle()
+    new = asyncio.ensure_future(scheduler.complete("a", ready(prompt("re")), invoked=True))
+    await settle()
+    slow.set()
+    await settle()
+    model.step.set()
+
+    assert await new == Completion("turn 0")
+    assert await old is None
+    assert model.calls == ["re"]  # the older request never went upstream
+
+
 async def test_documents_do_not_supersede_each_other() -> None:
     model = Model("1", "2")
     scheduler = Scheduler(model, Policy(0))
-    a = asyncio.ensure_future(scheduler.complete("a", prompt("x"), invoked=True))
-    b = asyncio.ensure_future(scheduler.complete("b", prompt("x"), invoked=True))
+    a = asyncio.ensure_future(scheduler.complete("a", ready(prompt("x")), invoked=True))
+    b = asyncio.ensure_future(scheduler.complete("b", ready(prompt("x")), invoked=True))
     await settle()
     model.step.set()
     await settle()

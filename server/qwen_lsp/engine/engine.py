@@ -98,9 +98,11 @@ class Engine:
     async def complete(self, task: CompletionTask) -> Completion | None:
         """The completion for ``task``, or None (disabled, excluded, superseded, failed)."""
         self._guard.stats.completions += 1
-        if not await self._may_send(task):
-            return None
-        return await self._scheduler.complete(task.uri, await self._prompt(task), task.invoked)
+
+        async def prepare() -> Prompt | None:
+            return await self._prompt(task) if await self._may_send(task) else None
+
+        return await self._scheduler.complete(task.uri, prepare, task.invoked)
 
     async def _prompt(self, task: CompletionTask) -> Prompt:
         """The clipped text around the cursor plus other files' snippets, within the budgets."""

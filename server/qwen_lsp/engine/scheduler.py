@@ -46,6 +46,7 @@ class Progress:
 
 
 Fetch = Callable[[Prompt, Progress], Awaitable[Completion | None]]
+Prepare = Callable[[], Awaitable[Prompt | None]]
 
 
 class Ticket:
@@ -142,13 +143,21 @@ class Scheduler:
         self.debouncer.policy = policy
         self.cache.clear()
 
-    async def complete(self, uri: str, prompt: Prompt, invoked: bool) -> Completion | None:
-        """The completion for ``prompt`` in document ``uri``; None when stale or nothing found."""
+    async def complete(self, uri: str, prepare: Prepare, invoked: bool) -> Completion | None:
+        """The completion for document ``uri``; None when stale or nothing found.
+
+        The request takes its place in line before ``prepare`` builds its prompt (None: nothing
+        to send): however long that takes, arrival decides which request is the newest.
+        """
         self.debouncer.requested()
         if not self._policy.supersede:
-            return await self._fetch(prompt, Progress())
+            prompt = await prepare()
+            return None if prompt is None else await self._fetch(prompt, Progress())
         ticket = self._claim(uri)
         try:
+            prompt = await prepare()
+            if prompt is None or ticket.stale.is_set():
+                return None
             return await self._serve(uri, prompt, invoked, ticket)
         finally:
             if self._tickets.get(uri) is ticket:
