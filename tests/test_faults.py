@@ -140,13 +140,19 @@ async def test_breaker_probes_once_and_recovers_without_a_settings_change(
     assert [m.type for m in lsp.messages] == [types.MessageType.Error]
 
 
-async def test_rate_limit_honours_retry_after_and_pauses_requests(
-    start_server: StartServer, upstream: FakeUpstream
-) -> None:
+async def rate_limited_for_a_moment(start_server: StartServer, upstream: FakeUpstream) -> Any:
+    """A server whose first request meets a 429 with a 0.3 s Retry-After; answers after it."""
     upstream.script(_error(429, "slow down", **{"retry-after": "0.3"}))
     upstream.default = Reply.text("42\n")
     lsp = await start_server(options={"backoffMs": 10, "backoffMaxMs": 10})
     open_document(lsp, URI, "x = \n")
+    return lsp
+
+
+async def test_rate_limit_honours_retry_after_and_pauses_requests(
+    start_server: StartServer, upstream: FakeUpstream
+) -> None:
+    lsp = await rate_limited_for_a_moment(start_server, upstream)
 
     items = await until_answered(lsp)
 
@@ -246,10 +252,7 @@ RESUMED = {
 async def test_rate_limit_pause_end_is_published_without_a_keystroke(
     start_server: StartServer, upstream: FakeUpstream
 ) -> None:
-    upstream.script(_error(429, "slow down", **{"retry-after": "0.3"}))
-    upstream.default = Reply.text("42\n")
-    lsp = await start_server(options={"backoffMs": 10, "backoffMaxMs": 10})
-    open_document(lsp, URI, "x = \n")
+    lsp = await rate_limited_for_a_moment(start_server, upstream)
     assert await inline(lsp, URI, POSITION) == []
 
     seen = await until_status(lsp, RESUMED)

@@ -161,13 +161,18 @@ async def test_excluded_files_are_never_sent(
     assert upstream.requests == []
 
 
+def git_repository(root: Path, ignore: str) -> None:
+    """A git work tree at ``root`` with ``ignore`` as its .gitignore and an empty build/."""
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    (root / ".gitignore").write_text(ignore)
+    (root / "build").mkdir()
+
+
 @pytest.mark.parametrize("option", [True, False])
 async def test_git_ignored_files_are_skipped_when_asked(
     start_server: StartServer, upstream: FakeUpstream, tmp_path: Path, option: bool
 ) -> None:
-    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
-    (tmp_path / ".gitignore").write_text("build/\n*.local.py\n")
-    (tmp_path / "build").mkdir()
+    git_repository(tmp_path, "build/\n*.local.py\n")
     ignored = [tmp_path / "build" / "gen.py", tmp_path / "conf.local.py"]
     tracked = tmp_path / "main.py"
     lsp = await start_server(options={"excludeGitIgnored": option})
@@ -220,9 +225,7 @@ async def test_files_over_max_file_kb_lend_no_snippets(
 async def test_git_ignored_files_lend_no_snippets_when_asked(
     start_server: StartServer, upstream: FakeUpstream, tmp_path: Path, option: bool
 ) -> None:
-    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
-    (tmp_path / ".gitignore").write_text("build/\n")
-    (tmp_path / "build").mkdir()
+    git_repository(tmp_path, "build/\n")
     other = tmp_path / "build" / "gen.py"
     other.write_text(lender(200))
     body = await sent_after_opening(
