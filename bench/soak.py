@@ -2,7 +2,8 @@
 
 Runs the real server over stdio against the fake upstream (tests/fake_upstream.py) and reports
 whether every request was answered, the server's memory over time (it must not grow after
-warm-up) and the p95 latency the server adds over a direct streaming call to the same fake.
+warm-up: the first fifth of the run; the slope is a least-squares fit of RSS over the rest) and
+the p95 latency the server adds over a direct streaming call to the same fake.
 
     python -m bench.soak                 # the full run: 10 minutes, 50 documents
     python -m bench.soak --minutes 0.5   # a short run (30 s)
@@ -60,6 +61,18 @@ def replies(fault_rate: float, rng: random.Random) -> Any:
 def document(n: int) -> str:
     body = "".join(f"    value_{i} = item * {i}\n" for i in range(150))
     return f"# module {n}\n\ndef work(item):\n{body}    total = 0\n    \n"
+
+
+def mb_per_minute(samples: list[tuple[float, float]]) -> float | None:
+    """Least-squares slope of (seconds, MB) samples in MB a minute; None for fewer than two."""
+    if len(samples) < 2:
+        return None
+    mean_t = sum(t for t, _ in samples) / len(samples)
+    mean_mb = sum(mb for _, mb in samples) / len(samples)
+    spread = sum((t - mean_t) ** 2 for t, _ in samples)
+    if not spread:
+        return None
+    return 60 * sum((t - mean_t) * (mb - mean_mb) for t, mb in samples) / spread
 
 
 def rss_mb(pid: int) -> float:
@@ -204,10 +217,13 @@ def report(run: Run, direct: list[float], served: list[float], minutes: float) -
     print("\nserver memory (RSS)\n| t (s) | MB |\n|---|---|")
     for seconds, mb in run.memory:
         print(f"| {seconds:.0f} | {mb:.1f} |")
-    warm = run.memory[len(run.memory) // 5] if run.memory else (0.0, 0.0)
     if run.memory:
-        growth = run.memory[-1][1] - warm[1]
-        print(f"\ngrowth after warm-up (t={warm[0]:.0f} s): {growth:+.1f} MB")
+        settled = run.memory[len(run.memory) // 5 :]  # the first fifth of the run is warm-up
+        growth = settled[-1][1] - settled[0][1]
+        slope = mb_per_minute(settled)
+        trend = f"{slope:+.2f} MB/min" if slope is not None else "n/a"
+        print(f"\ngrowth after warm-up (t={settled[0][0]:.0f} s): {growth:+.1f} MB; "
+              f"slope {trend} (least squares over {len(settled)} samples)")  # fmt: skip
     d, s = sorted(direct), sorted(served)
     print("\noverhead: completion through qwen-lsp vs a direct SDK stream (same fake reply)")
     print("| path | p50 ms | p95 ms |\n|---|---|---|")

@@ -20,6 +20,7 @@ class _Miss(enum.Enum):
 
 
 MISS: Literal[_Miss.MISS] = _Miss.MISS
+MAX_CHARS = 1_000_000  # all entries together: about 1 MB of prompts (50-200 completions)
 Lookup = Completion | None | Literal[_Miss.MISS]
 
 
@@ -40,25 +41,49 @@ def remainder(completion: Completion, typed: str) -> Completion | None:
 
 
 class CompletionCache:
-    """A bounded LRU of completions per document, and a bounded number of documents."""
+    """A bounded LRU of completions per document, in a bounded number of documents.
 
-    def __init__(self, per_document: int = 64, documents: int = 32) -> None:
+    Each entry keeps its whole prompt (the prefix, suffix and other files' snippets: 5-20 KB), so
+    entries alone are no bound on memory: 64 in each of 32 documents could hold 40 MB, and at a
+    completion a second take half an hour to fill. ``max_chars`` bounds the text all entries hold
+    together (about that many bytes of ASCII code); past it the least recently used document's
+    oldest entries go first.
+    """
+
+    def __init__(
+        self, per_document: int = 64, documents: int = 32, max_chars: int = MAX_CHARS
+    ) -> None:
         self._per_document = per_document
         self._documents = documents
+        self._max_chars = max_chars
         self._entries: OrderedDict[str, OrderedDict[Prompt, Completion | None]] = OrderedDict()
+        self._chars = 0
         self.hits = 0
+
+    @property
+    def chars(self) -> int:
+        """The characters the entries hold, as counted against ``max_chars``."""
+        return self._chars
+
+    def __len__(self) -> int:
+        return sum(len(entries) for entries in self._entries.values())
 
     def store(self, uri: str, prompt: Prompt, completion: Completion | None) -> None:
         entries = self._entries.get(uri)
         if entries is None:
             entries = self._entries[uri] = OrderedDict()
             while len(self._entries) > self._documents:
-                self._entries.popitem(last=False)
+                self._drop_document(next(iter(self._entries)))
         self._entries.move_to_end(uri)
+        if prompt in entries:
+            self._chars -= size_of(prompt, entries[prompt])
         entries[prompt] = completion
         entries.move_to_end(prompt)
+        self._chars += size_of(prompt, completion)
         while len(entries) > self._per_document:
-            entries.popitem(last=False)
+            self._drop_oldest(uri)
+        while self._chars > self._max_chars and len(self) > 1:  # the last one is this entry
+            self._drop_oldest(next(iter(self._entries)))  # least recently used document first
 
     def lookup(self, uri: str, prompt: Prompt) -> Lookup:
         """The completion for ``prompt`` from memory, or MISS."""
@@ -79,3 +104,22 @@ class CompletionCache:
 
     def clear(self) -> None:
         self._entries.clear()
+        self._chars = 0
+
+    def _drop_oldest(self, uri: str) -> None:
+        entries = self._entries[uri]
+        prompt, completion = entries.popitem(last=False)
+        self._chars -= size_of(prompt, completion)
+        if not entries:
+            del self._entries[uri]
+
+    def _drop_document(self, uri: str) -> None:
+        for prompt, completion in self._entries.pop(uri).items():
+            self._chars -= size_of(prompt, completion)
+
+
+def size_of(prompt: Prompt, completion: Completion | None) -> int:
+    """The characters one entry holds, plus a fixed allowance for the objects around them."""
+    snippets = sum(len(snippet.path) + len(snippet.text) for snippet in prompt.snippets)
+    text = len(completion.text) if completion is not None else 0
+    return len(prompt.prefix) + len(prompt.suffix) + len(prompt.path) + snippets + text + 256
