@@ -243,3 +243,22 @@ async def test_the_naive_policy_sends_every_request_and_reads_every_stream(
 
     assert [texts(await answer) for answer in answers] == [["return total"]] * 3
     assert len(upstream.requests) == 3
+
+
+async def test_a_closed_document_leaves_no_completions_behind(
+    start_server: StartServer, upstream: FakeUpstream
+) -> None:
+    upstream.default = Reply.text("return total\n")
+    lsp = await start_server()
+    open_document(lsp, URI, TEXT)
+    assert texts(await inline(lsp, URI, CURSOR)) == ["return total"]
+    assert texts(await inline(lsp, URI, CURSOR)) == ["return total"]  # from memory
+    assert len(upstream.requests) == 1
+
+    lsp.text_document_did_close(
+        types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=URI))
+    )
+    open_document(lsp, URI, TEXT)
+
+    assert texts(await inline(lsp, URI, CURSOR)) == ["return total"]
+    assert len(upstream.requests) == 2  # its entries went with it: asked again

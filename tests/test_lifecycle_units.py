@@ -51,6 +51,18 @@ def test_cache_is_per_document_and_needs_the_same_context() -> None:
     assert cache.lookup("a", prompt("y = ")) is None
 
 
+def test_a_forgotten_document_holds_nothing() -> None:
+    cache = CompletionCache()
+    cache.store("a", prompt("x"), Completion("yz"))
+    cache.store("b", prompt("x"), Completion("yz"))
+    held = cache.chars
+    cache.forget("a")
+    cache.forget("never seen")
+    assert cache.lookup("a", prompt("x")) is MISS
+    assert cache.lookup("b", prompt("x")) == Completion("yz")
+    assert cache.chars == held // 2
+
+
 def test_cache_is_bounded_per_document_and_in_documents() -> None:
     cache = CompletionCache(per_document=2, documents=2)
     for n in range(3):

@@ -106,6 +106,11 @@ class CompletionCache:
         self._entries.clear()
         self._chars = 0
 
+    def forget(self, uri: str) -> None:
+        """Drop a document's entries (it was closed: its completions cannot be asked for)."""
+        if uri in self._entries:
+            self._drop_document(uri)
+
     def _drop_oldest(self, uri: str) -> None:
         entries = self._entries[uri]
         prompt, completion = entries.popitem(last=False)

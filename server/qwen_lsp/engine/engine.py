@@ -114,6 +114,11 @@ class Engine:
         """The editor changed a document: the debounce learns typing speed from this."""
         self._scheduler.edited()
 
+    def document_closed(self, uri: str) -> None:
+        """The editor closed a document: forget it, its completions and its recent edits."""
+        self.open_files.close(uri)
+        self._scheduler.cache.forget(uri)
+
     async def _generate(self, prompt: Prompt, progress: Progress) -> Completion | None:
         if not self._guard.admit():
             progress.failed = True

@@ -39,7 +39,7 @@ def register(server: QwenLanguageServer) -> None:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: QwenLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
-        ls.engine.open_files.close(params.text_document.uri)
+        ls.engine.document_closed(params.text_document.uri)
 
 
 def edited_lines(changes: Sequence[types.TextDocumentContentChangeEvent]) -> list[int]:
