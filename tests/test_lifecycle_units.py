@@ -100,7 +100,9 @@ def test_debounce_starts_at_the_setting_then_follows_the_typing() -> None:
     clock = Clock()
     debouncer = Debouncer(Policy(120), clock)
     assert debouncer.quiet() == pytest.approx(0.12)
-    typing(debouncer, clock, [0.06] * 10 + [3.0])  # the pause is not a typing gap
+    typing(debouncer, clock, [0.06] * 12)  # 11 gaps: the first edit has none before it
+    assert debouncer.quiet() == pytest.approx(0.12)  # too few gaps to wait less than the setting
+    typing(debouncer, clock, [0.06, 3.0])  # the pause is not a typing gap
     assert debouncer.quiet() == pytest.approx(0.075)
     typing(debouncer, clock, [0.2] * 24)
     assert debouncer.quiet() == pytest.approx(0.25)
@@ -123,7 +125,7 @@ def test_debounce_is_capped_by_the_model_latency_and_counted_from_the_last_edit(
 def test_a_request_after_no_edit_waits_a_quiet_time_of_its_own() -> None:
     clock = Clock()
     debouncer = Debouncer(Policy(120), clock)
-    typing(debouncer, clock, [0.06] * 10)
+    typing(debouncer, clock, [0.06] * 13)
     debouncer.requested()  # the keystroke's own request: counted from the edit
     clock.now += 1.0
     debouncer.requested()  # a move to another file a second later: no edit before it

@@ -14,7 +14,8 @@ document, so a client that already waited (Neovim 0.12 debounces 200 ms itself) 
 while a move into another file right after typing still waits. A request that follows no edit (the
 cursor moved, another file came to the front) starts a quiet time of its own: typing usually comes
 next, and would make the answer useless.
-``debounceMs`` is the starting point until enough gaps were seen; 0 turns debouncing off.
+``debounceMs`` is the floor until 12 gaps were seen (slower typing raises the wait at once, faster
+typing lowers it only then); 0 turns debouncing off.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ FLOOR_CAP = 0.15
 CEILING = 0.6
 GAP_MARGIN = 1.25
 TTFT_SHARE = 0.5
-MIN_SAMPLES = 4
+# Below ``debounceMs`` only from this many gaps on: the 90th percentile of a handful of gaps is
+# their largest, which the next gap often beats (an early request the next keystroke wastes).
+TRUSTED_SAMPLES = 12
 _GAPS = 24
 _LATENCIES = 8
 
@@ -75,12 +78,13 @@ class Debouncer:
     def quiet(self) -> float:
         """The quiet time, in seconds, a request needs after the last edit."""
         base = self.policy.debounce_ms / 1000
-        if not base or not self.policy.adaptive or len(self._gaps) < MIN_SAMPLES:
+        if not base or not self.policy.adaptive or not self._gaps:
             return base
         cap = CEILING
         if self._latencies:
             cap = min(CEILING, max(FLOOR_CAP, TTFT_SHARE * quantile(list(self._latencies), 0.5)))
-        return min(cap, max(FLOOR, GAP_MARGIN * quantile(list(self._gaps), 0.9)))
+        learnt = min(cap, max(FLOOR, GAP_MARGIN * quantile(list(self._gaps), 0.9)))
+        return learnt if len(self._gaps) >= TRUSTED_SAMPLES else max(base, learnt)
 
     def wait(self) -> float:
         """How much longer a request arriving now should wait."""
