@@ -3,7 +3,8 @@
 pygls reads stdin in a worker thread, one hop per header line and body: a keystroke (``didChange``
 and a completion request) costs eight thread switches, and the reader thread asks for the GIL while
 the loop is busy. Reading the pipe with asyncio costs neither. Stdin that cannot be watched by the
-loop (a regular file) is served the pygls way.
+loop (a regular file), and Windows, whose event loop cannot read an anonymous pipe, are served the
+pygls way.
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ class PipeReader:
 def serve(server: JsonRPCServer, stdin: BinaryIO | None = None) -> None:
     """Serve ``server`` on stdin/stdout until the client exits or the pipe closes."""
     stdin = stdin or sys.stdin.buffer
+    if sys.platform == "win32":
+        server.start_io(stdin)
+        return
     stop = threading.Event()
     server.protocol.set_writer(StdoutWriter(sys.stdout.buffer))
     try:
