@@ -34,6 +34,8 @@ const ERROR_HINTS: Record<string, string> = {
   dns: "The model endpoint's host name does not resolve (offline?).",
   timeout: "The model did not answer in time (qwenLsp.timeoutMs).",
   not_found: "The endpoint does not know this model (qwenLsp.model / qwenLsp.baseUrl).",
+  untrusted_endpoint:
+    "The project's .qwen-lsp.toml names an endpoint you have not trusted: add it to qwenLsp.trustedBaseUrls if you do.",
 };
 
 export function present(status: Status): Presentation {

@@ -10,6 +10,7 @@ describe("status presentation", () => {
     [{ state: "error", kind: "auth", message: "401 invalid key" }, /error/, /API key rejected[\s\S]*401[\s\S]*Set API Key/, "error"],
     [{ state: "error", kind: "offline" }, /error/, /offline[\s\S]*cannot be reached/, "error"],
     [{ state: "error", kind: "context_too_long" }, /error/, /error \(context too long\)/, "error"],
+    [{ state: "error", kind: "untrusted_endpoint" }, /error/, /untrusted endpoint[\s\S]*qwenLsp\.trustedBaseUrls/, "error"],
     [{ state: "error" }, /error/, /qwen-lsp: error\./, "error"],
     [{ state: "disabled" }, /circle-slash/, /disabled[\s\S]*Set API Key/, undefined],
     [{ state: "disabledForLanguage", language: "markdown" }, /circle-slash/, /disabled for markdown/, undefined],
