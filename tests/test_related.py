@@ -113,6 +113,21 @@ async def test_excluded_files_never_contribute(exclude: tuple[str, ...]) -> None
     assert snippets == ()
 
 
+async def test_an_imported_file_excluded_by_name_is_never_read_from_disk() -> None:
+    read: list[str] = []
+
+    def reader(path: str, max_chars: int) -> str | None:
+        read.append(path)
+        return None
+
+    app = task_for("from secrets import TOKEN\n" + APP)
+
+    await RelatedCode(index(), read=reader).snippets(app, 2000)
+
+    assert f"{ROOT}/pkg/shapes.py" in read  # other candidates are read ...
+    assert not [path for path in read if path.endswith("/secrets.py")]  # ... a secret is not
+
+
 async def test_edits_in_oversized_open_files_never_contribute() -> None:
     huge = "".join(f"row_{n} = {n}\n" for n in range(60_000))
     files = index((f"{ROOT}/data.py", huge))

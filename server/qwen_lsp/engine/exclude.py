@@ -65,8 +65,13 @@ class Exclusion:
         ignored = git_ignored if settings.exclude_git_ignored else None
         return cls(settings.exclude, settings.max_file_kb * 1024, ignored)
 
+    def by_name(self, path: str) -> bool:
+        """True if the path alone rules the file out (a secret, the user's globs): no need to
+        read it to know."""
+        return is_excluded(path, self.globs)
+
     async def excludes(self, path: str, text: str) -> bool:
         """True if the file at ``path`` with contents ``text`` must not be sent."""
-        if len(text) > self.max_chars or is_excluded(path, self.globs):
+        if len(text) > self.max_chars or self.by_name(path):
             return True
         return self.git_ignored is not None and await self.git_ignored.ignored(path)

@@ -88,18 +88,18 @@ class RelatedCode:
             return path != task.path and not await exclusion.excludes(path, text)
 
         candidates = [
-            *await self._imported(kind, imports, allowed, exclusion.max_chars),
+            *await self._imported(kind, imports, allowed, exclusion),
             *await self._edited(task.uri, allowed),
             *await self._similar(task, band, allowed),
         ]
         return tuple(self._fit(candidates, budget))
 
     async def _imported(
-        self, kind: str, imports: tuple[Import, ...], allowed: Allowed, max_chars: int
+        self, kind: str, imports: tuple[Import, ...], allowed: Allowed, exclusion: Exclusion
     ) -> list[_Candidate]:
         found: list[_Candidate] = []
         for item in imports:
-            readable = await self._first_readable(item.candidates, allowed, max_chars)
+            readable = await self._first_readable(item.candidates, allowed, exclusion)
             if readable is None:
                 continue
             path, text = readable
@@ -170,10 +170,12 @@ class RelatedCode:
         return path
 
     async def _first_readable(
-        self, paths: tuple[str, ...], allowed: Allowed, max_chars: int
+        self, paths: tuple[str, ...], allowed: Allowed, exclusion: Exclusion
     ) -> tuple[str, str] | None:
         for path in paths:
-            text = self._text(path, max_chars)
+            if exclusion.by_name(path):
+                continue  # a secret is not even read
+            text = self._text(path, exclusion.max_chars)
             if text and await allowed(path, text):
                 return path, text
         return None
