@@ -98,6 +98,12 @@ class Editor:
             )
         )
 
+    def close(self, uri: str) -> None:
+        del self.texts[uri], self.versions[uri]
+        self.client.text_document_did_close(
+            types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+        )
+
     def step(self, index: int, step: Step, invoked: bool = False) -> None:
         """Apply ``step`` as an editor would and ask for a completion at the cursor."""
         uri, text = step.uri, self.texts[step.uri]

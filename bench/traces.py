@@ -7,6 +7,7 @@ from it (right with the trace's ``accuracy``), the way a good model predicts wha
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from dataclasses import dataclass, field
 
@@ -98,6 +99,18 @@ class Typist:
         self.steps.append(Step(self.now, uri, cursor - gone, cursor, text, self.cursors[uri]))
 
 
+def relocated(trace: Trace, folder: str) -> Trace:
+    """``trace`` with its files moved into ``folder`` (a URI path segment)."""
+
+    def moved(uri: str) -> str:
+        return uri.replace("file:///bench/", f"file:///bench/{folder}/", 1)
+
+    steps = tuple(dataclasses.replace(step, uri=moved(step.uri)) for step in trace.steps)
+    files = {moved(uri): text for uri, text in trace.files.items()}
+    targets = {moved(uri): text for uri, text in trace.targets.items()}
+    return dataclasses.replace(trace, files=files, targets=targets, steps=steps)
+
+
 def _paused(step: Step) -> Step:
     return Step(step.at, step.uri, step.start, step.end, step.text, step.cursor, True)
 
@@ -122,21 +135,29 @@ def steady(seed: int = 1) -> Trace:
 
 
 def corrections(seed: int = 2) -> Trace:
-    """Fast bursts (40 ms a character) with typos fixed by backspace, hesitating mid-line."""
+    """Fast bursts (40 ms a character) with typos fixed by backspace, hesitating between words.
+
+    Each line's indentation comes with the newline before it (the editor auto-indents), and the
+    user pauses at the start of every new line.
+    """
     typist = Typist(seed)
     typist.file("file:///bench/clamp.py", HEAD.format(name="clamp(x, low, high)"), CLAMP, TAIL)
     rng = random.Random(seed)
-    for line in CLAMP.splitlines(keepends=True):
-        for word in line.split(" "):
+    lines = CLAMP.splitlines(keepends=True)
+    for line, following in zip(lines, [*lines[1:], ""], strict=True):
+        words = line.strip().split(" ")
+        for number, word in enumerate(words):
             if len(word) > 2 and rng.random() < 0.5:
                 typist.type(word[:2] + "q", 0.04)  # a typo ...
                 typist.backspace(0.12)  # ... noticed and fixed
-                typist.type(word[2:] + " ", 0.04)
-            else:
+                word = word[2:]
+            if number < len(words) - 1:
                 typist.type(word + " ", 0.04)
-            if rng.random() < 0.3:
-                typist.now += 0.3  # a hesitation, not a pause
-        typist.backspace(0.05)  # the extra space after the last word
+                if rng.random() < 0.3:
+                    typist.now += 0.3  # a hesitation, not a pause
+            else:
+                indent = following[: len(following) - len(following.lstrip())]
+                typist.type(word + "\n" + indent, 0.04)
         typist.pause(1.2)
     return typist.trace("bursts with corrections", accuracy=0.5)
 

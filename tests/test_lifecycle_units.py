@@ -10,7 +10,7 @@ from lsprotocol import types
 
 from qwen_lsp.engine.cache import MISS, CompletionCache
 from qwen_lsp.engine.context import Prompt
-from qwen_lsp.engine.debounce import Debouncer, quantile
+from qwen_lsp.engine.debounce import PAUSE, Debouncer, covering_gap, position_kind, quantile
 from qwen_lsp.engine.model import Completion
 from qwen_lsp.engine.policy import Policy, policy_for
 from qwen_lsp.engine.scheduler import Prepare, Progress, Scheduler
@@ -114,10 +114,10 @@ def test_debounce_is_capped_by_the_model_latency_and_counted_from_the_last_edit(
     typing(debouncer, clock, [0.4] * 10)  # a slow typist
     assert debouncer.quiet() == pytest.approx(0.5)
     for _ in range(3):
-        debouncer.answered(0.35)
-    assert debouncer.quiet() == pytest.approx(0.175)  # half the time to first token
+        debouncer.answered(0.2)
+    assert debouncer.quiet() == pytest.approx(0.25)  # 1.25 × the time to first token
     clock.now += 0.1
-    assert debouncer.wait() == pytest.approx(0.075)  # the client already waited 100 ms
+    assert debouncer.wait() == pytest.approx(0.15)  # the client already waited 100 ms
     clock.now += 1.0
     assert debouncer.wait() == 0.0
 
@@ -135,6 +135,64 @@ def test_a_request_after_no_edit_waits_a_quiet_time_of_its_own() -> None:
     clock.now += 0.2  # a client that debounces on its own (Neovim 0.12) asks only now
     debouncer.requested()
     assert debouncer.wait() == 0.0  # counted from the edit: it does not pay twice
+
+
+@pytest.mark.parametrize(
+    ("prefix", "kind"),
+    [
+        ("", "line"),
+        ("x = 1\n", "line"),
+        ("def f():\n    ", "line"),
+        ("    retur", "word"),
+        ("    x_1", "word"),
+        ("    if x ", "space"),
+        ("    print(", "space"),
+        ("a\r\n\t", "line"),
+    ],
+)
+def test_position_kinds(prefix: str, kind: str) -> None:
+    assert position_kind(prefix) == kind
+
+
+@pytest.mark.parametrize(
+    ("after_edits", "gap"),
+    [
+        ([], 0.0),
+        ([PAUSE] * 5, 0.0),  # nothing but pauses: no gap to outlast
+        ([0.05] * 9 + [0.3] + [PAUSE] * 5, 0.3),  # too few pauses to allow a wasted request
+        ([0.05] * 9 + [0.3] + [PAUSE] * 10, 0.05),  # one in ten pauses may cost one
+        ([0.05] * 8 + [0.3, 0.2] + [PAUSE] * 10, 0.2),
+    ],
+)
+def test_covering_gap_allows_a_wasted_request_every_ten_pauses(
+    after_edits: list[float], gap: float
+) -> None:
+    assert covering_gap(after_edits) == gap
+
+
+def test_each_kind_of_position_learns_its_own_wait() -> None:
+    """Hesitations between words lengthen the wait there, not at the start of a line."""
+    clock = Clock()
+    debouncer = Debouncer(Policy(120), clock)
+    for _ in range(12):  # a word, a hesitation after its space, a new line and a pause
+        for kind, gap in [("word", 0.04)] * 3 + [("space", 0.34), ("word", 0.04), ("line", 2.0)]:
+            debouncer.at(kind)
+            clock.now += gap
+            debouncer.edited()
+    assert debouncer.quiet("space") == pytest.approx(0.425)  # outlasts the hesitations
+    assert debouncer.quiet("line") == pytest.approx(0.05)  # only pauses follow: the floor
+    assert debouncer.quiet("word") == pytest.approx(0.05)
+    assert debouncer.quiet() == pytest.approx(0.425)  # no kind: p90 of all typing gaps
+
+
+def test_a_kind_seen_too_rarely_waits_as_inside_a_burst() -> None:
+    clock = Clock()
+    debouncer = Debouncer(Policy(120), clock)
+    typing(debouncer, clock, [0.06] * 13)
+    debouncer.at("space")
+    clock.now += 0.5
+    debouncer.edited()  # one long gap after a space: too few to go by
+    assert debouncer.quiet("space") == pytest.approx(0.075)
 
 
 @pytest.mark.parametrize(("debounce_ms", "adaptive"), [(0, True), (120, False)])

@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from qwen_lsp.engine.cache import MISS, CompletionCache, remainder, typed_since
 from qwen_lsp.engine.context import Prompt
-from qwen_lsp.engine.debounce import Debouncer
+from qwen_lsp.engine.debounce import Debouncer, position_kind
 from qwen_lsp.engine.model import Completion
 from qwen_lsp.engine.policy import Policy
 
@@ -176,12 +176,14 @@ class Scheduler:
     async def _serve(
         self, uri: str, prompt: Prompt, invoked: bool, ticket: Ticket
     ) -> Completion | None:
+        kind = position_kind(prompt.prefix)
+        self.debouncer.at(kind)
         if self._policy.reuse and (found := self.cache.lookup(uri, prompt)) is not MISS:
             return found
         stream = self._streams.get(uri)
         if stream is None or not self._policy.reuse or not stream.attach(prompt):
             self._abort(uri)  # it only serves stale requests now
-            wait = 0.0 if invoked else self.debouncer.wait()
+            wait = 0.0 if invoked else self.debouncer.wait(kind)
             if wait and not await ticket.wait_quiet(wait):
                 return None
             stream = self._start(uri, prompt)
