@@ -59,6 +59,7 @@ class Received:
     headers: dict[str, str]  # names in lower case
     body: dict[str, Any]
     started: float
+    connected_at: float = 0.0  # when the connection the request came on was accepted
     chunks_sent: int = 0
     disconnected_at: float | None = None  # the client closed the connection before the end
     chunk_times: list[float] = field(default_factory=list)  # when each chunk went out
@@ -84,6 +85,8 @@ class FakeUpstream:
         self.default: Reply | Responder = reply or Reply.text("pass")
         self.queue: deque[Reply] = deque()
         self.requests: list[Received] = []
+        self.connections: list[float] = []  # when each connection was accepted
+        self.ended = 0  # connections closed (by either side)
         self._changed = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
         self._server.daemon_threads = True
@@ -142,6 +145,19 @@ def _handler_for(fake: FakeUpstream) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:  # quiet
             pass
 
+        def setup(self) -> None:
+            super().setup()
+            self.connected_at = time.monotonic()
+            with fake._changed:
+                fake.connections.append(self.connected_at)
+                fake._changed.notify_all()
+
+        def finish(self) -> None:
+            super().finish()
+            with fake._changed:
+                fake.ended += 1
+                fake._changed.notify_all()
+
         def do_POST(self) -> None:
             length = int(self.headers.get("content-length", 0))
             try:
@@ -149,7 +165,7 @@ def _handler_for(fake: FakeUpstream) -> type[BaseHTTPRequestHandler]:
             except json.JSONDecodeError:
                 body = {}
             headers = {name.lower(): value for name, value in self.headers.items()}
-            received = Received(self.path, headers, body, time.monotonic())
+            received = Received(self.path, headers, body, time.monotonic(), self.connected_at)
             fake.record(received)
             reply = fake.next_reply(body)
             if reply.hang:
@@ -231,8 +247,9 @@ def _handler_for(fake: FakeUpstream) -> type[BaseHTTPRequestHandler]:
             while (left := deadline - time.monotonic()) > 0:
                 readable, _, _ = select.select([sock], [], [], min(left, 0.05))
                 if readable:
-                    try:
-                        closed = sock.recv(1, socket.MSG_PEEK) == b""
+                    try:  # TLS cannot peek; a client sends nothing more while it waits anyway
+                        peek = 0 if isinstance(sock, ssl.SSLSocket) else socket.MSG_PEEK
+                        closed = sock.recv(1, peek) == b""
                     except OSError:
                         closed = True
                     if closed:

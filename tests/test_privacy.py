@@ -8,7 +8,6 @@ import ssl
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -116,20 +115,6 @@ async def test_a_redirect_to_another_host_never_gets_the_key(
         assert upstream.requests[0].headers["authorization"] == f"Bearer {CANARY}"
         for request in elsewhere.requests:
             assert CANARY not in str(request.headers)
-
-
-@pytest.fixture
-def self_signed(tmp_path: Path) -> Iterator[ssl.SSLContext]:
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    yield context
 
 
 async def test_tls_certificates_are_verified(

@@ -20,11 +20,14 @@ from urllib.parse import urlsplit
 import httpx2
 import openai
 
+from qwen_lsp.engine.connections import SpareTransport, uses_proxy
 from qwen_lsp.engine.dialects import ChatRequest, Request, choice_finish, delta_text
 from qwen_lsp.engine.errors import UpstreamError, failure_of, from_response, from_transport
 from qwen_lsp.settings import Settings
 
 __all__ = ["StreamStats", "Upstream", "UpstreamError", "translate"]
+
+CONNECTION_LIMITS = httpx2.Limits(max_connections=100, max_keepalive_connections=20)
 
 
 @dataclass
@@ -43,11 +46,17 @@ class Upstream:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         timeout = settings.timeout_ms / 1000
+        connect = min(timeout, 3.0)
+        http_client = None
+        if not uses_proxy(settings.base_url):
+            transport = SpareTransport(CONNECTION_LIMITS, connect)
+            http_client = openai.DefaultAsyncHttpxClient(transport=transport)
         self._client = openai.AsyncOpenAI(
             api_key=settings.api_key or "none",  # local servers take no key; the SDK wants one
             base_url=settings.base_url,
-            timeout=openai.Timeout(timeout, connect=min(timeout, 3.0)),
+            timeout=openai.Timeout(timeout, connect=connect),
             max_retries=0,
+            http_client=http_client,
         )
 
     async def stream(self, request: Request, stats: StreamStats) -> AsyncGenerator[str, None]:

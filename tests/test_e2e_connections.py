@@ -1,0 +1,97 @@
+"""Connections opened ahead: a completion's request never waits for a TCP or TLS handshake."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import threading
+from pathlib import Path
+
+import httpx2
+import pytest
+from lsprotocol import types
+
+from qwen_lsp.engine import connections
+from qwen_lsp.engine.connections import SpareTransport, uses_proxy
+from tests.conftest import StartServer
+from tests.fake_upstream import FakeUpstream, Reply
+from tests.lsp_helpers import inline, open_document
+from tests.test_e2e_lifecycle import edit
+
+URI = "file:///work/project/calc.py"
+
+
+def held() -> Reply:
+    """A reply that sends nothing until the client hangs up: a stale request's."""
+    return Reply.text("turn total\n", hold_after=0, gate=threading.Event())
+
+
+async def until(upstream: FakeUpstream, predicate: object) -> bool:
+    return await asyncio.to_thread(upstream.wait_until, predicate)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+async def test_the_next_completion_goes_out_on_a_connection_opened_ahead(
+    start_server: StartServer,
+    self_signed: ssl.SSLContext,
+    certificate: tuple[Path, Path],
+    scheme: str,
+) -> None:
+    tls = self_signed if scheme == "https" else None
+    with FakeUpstream(Reply.text("eturn 0\n"), tls=tls) as upstream:
+        upstream.script(held())
+        env = {"SSL_CERT_FILE": str(certificate[0])} if tls else {}
+        lsp = await start_server(options={"baseUrl": upstream.base_url}, env=env)
+        open_document(lsp, URI, "def f(total):\n    re\n")
+        stale = asyncio.ensure_future(inline(lsp, URI, types.Position(1, 6)))
+        assert await until(upstream, lambda: len(upstream.requests) == 1)
+        # The spare is open before the next completion is even asked for ...
+        assert await until(upstream, lambda: len(upstream.connections) == 2)
+
+        at = edit(lsp, URI, 2, types.Position(1, 6), "", gone=1)  # a newer request: the old
+        fresh = await inline(lsp, URI, at)  # one's stream is closed, its connection with it
+
+        assert await stale == []
+        assert [item.insert_text for item in fresh] == ["eturn 0"]
+        assert upstream.requests[0].disconnected_at is not None
+        # ... and the newer request came over it.
+        assert upstream.requests[1].connected_at == upstream.connections[1]
+
+
+async def test_a_spare_left_unused_is_closed_after_its_lifetime(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(connections, "SPARE_LIFETIME", 0.05)
+    with FakeUpstream(Reply.text("1\n")) as upstream:
+        transport = SpareTransport(httpx2.Limits(), connect_timeout=3.0)
+        async with httpx2.AsyncClient(transport=transport) as client:
+            response = await client.post(f"{upstream.base_url}/chat/completions", json={})
+            assert response.status_code == 200  # the fake closes each connection after a reply
+            assert await until(upstream, lambda: len(upstream.connections) == 2)
+
+            assert await until(upstream, lambda: upstream.ended == 2)  # and the spare expired
+
+
+@pytest.mark.parametrize(
+    ("environment", "url", "proxied"),
+    [
+        ({}, "https://dashscope.aliyuncs.com/v1", False),
+        ({"HTTPS_PROXY": "http://proxy:3128"}, "https://dashscope.aliyuncs.com/v1", True),
+        ({"HTTPS_PROXY": "http://proxy:3128"}, "http://127.0.0.1:8000/v1", False),
+        ({"ALL_PROXY": "http://proxy:3128"}, "http://localhost:8000/v1", True),
+        (
+            {"HTTPS_PROXY": "http://proxy:3128", "NO_PROXY": "aliyuncs.com"},
+            "https://dashscope.aliyuncs.com/v1",
+            False,
+        ),
+    ],
+)
+def test_a_proxied_endpoint_keeps_httpx_transport(
+    monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], url: str, proxied: bool
+) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert uses_proxy(url) is proxied
