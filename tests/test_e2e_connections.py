@@ -32,15 +32,13 @@ async def until(upstream: FakeUpstream, predicate: object) -> bool:
 
 @pytest.mark.parametrize("scheme", ["http", "https"])
 async def test_the_next_completion_goes_out_on_a_connection_opened_ahead(
-    start_server: StartServer,
-    self_signed: ssl.SSLContext,
-    certificate: tuple[Path, Path],
-    scheme: str,
+    start_server: StartServer, tls: tuple[ssl.SSLContext, Path], scheme: str
 ) -> None:
-    tls = self_signed if scheme == "https" else None
-    with FakeUpstream(Reply.text("eturn 0\n"), tls=tls) as upstream:
+    context, certificate = tls
+    secure = scheme == "https"
+    with FakeUpstream(Reply.text("eturn 0\n"), tls=context if secure else None) as upstream:
         upstream.script(held())
-        env = {"SSL_CERT_FILE": str(certificate[0])} if tls else {}
+        env = {"SSL_CERT_FILE": str(certificate)} if secure else {}
         lsp = await start_server(options={"baseUrl": upstream.base_url}, env=env)
         open_document(lsp, URI, "def f(total):\n    re\n")
         stale = asyncio.ensure_future(inline(lsp, URI, types.Position(1, 6)))

@@ -118,9 +118,9 @@ async def test_a_redirect_to_another_host_never_gets_the_key(
 
 
 async def test_tls_certificates_are_verified(
-    start_server: StartServer, self_signed: ssl.SSLContext
+    start_server: StartServer, tls: tuple[ssl.SSLContext, Path]
 ) -> None:
-    with FakeUpstream(Reply.text("1\n"), tls=self_signed) as impostor:
+    with FakeUpstream(Reply.text("1\n"), tls=tls[0]) as impostor:
         lsp = await start_server(options={"baseUrl": impostor.base_url})
         open_document(lsp, "file:///p/a.py", "x = \n")
 

@@ -9,7 +9,7 @@ import pytest
 
 from qwen_lsp.engine.exclude import Exclusion
 from qwen_lsp.engine.gitignore import GitIgnored
-from qwen_lsp.engine.imports import definition, imports_of
+from qwen_lsp.engine.imports import IMPORT_HEAD, definition, importing_part, imports_of
 from qwen_lsp.engine.model import CompletionTask, Snippet
 from qwen_lsp.engine.open_files import Edit, OpenFile, OpenFiles
 from qwen_lsp.engine.related import RelatedCode
@@ -277,3 +277,14 @@ def test_import_parsing_and_definitions() -> None:
     _, lines = definition(long_class, "python", "Big") or (0, [])
     assert lines[0] == "class Big:" and lines[-1] == "    ..." and len(lines) <= 40
     assert all(line.startswith("    def m") for line in lines[1:-1])
+
+
+def test_imports_are_looked_for_at_the_top_and_around_the_cursor_of_a_large_file() -> None:
+    filler = "x = 1\n" * (IMPORT_HEAD // 6)
+    text = f"import top\n{filler}import far\n{filler}{filler}def f():\n    import near\n    "
+    part = importing_part(text, len(text))
+
+    assert len(part) < len(text) // 2
+    names = [i.candidates[0] for i in imports_of(part, "python", "/w/a.py", ("/w",))]
+    assert names == ["/w/top.py", "/w/near.py"]  # not "far": neither at the top nor near
+    assert importing_part("import a\n", 9) == "import a\n"

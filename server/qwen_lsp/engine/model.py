@@ -37,6 +37,12 @@ class CompletionTask:
     version: int | None = None
     invoked: bool = False  # explicitly asked for: no debounce
     indent: IndentStyle | None = None  # the editor's formatting options, when it sent them
+    line: int = -1  # the cursor's line when the caller knows it (LSP positions do)
+
+    @property
+    def cursor_line(self) -> int:
+        """The cursor's line (counting lines in a large file costs a keystroke 0.1 ms)."""
+        return self.line if self.line >= 0 else self.text.count("\n", 0, self.offset)
 
     @property
     def prefix(self) -> str:

@@ -22,7 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qwen_lsp.engine.exclude import Exclusion
-from qwen_lsp.engine.imports import Import, definition, family, imports_of, outline
+from qwen_lsp.engine.imports import (
+    Import,
+    definition,
+    family,
+    importing_part,
+    imports_of,
+    outline,
+)
 from qwen_lsp.engine.model import CompletionTask, Snippet
 from qwen_lsp.engine.open_files import OpenFiles
 from qwen_lsp.engine.tokens import estimate_tokens
@@ -63,8 +70,9 @@ class RelatedCode:
         if budget <= 0:
             return ()
         kind = family(task.language_id, task.path)
-        imports = imports_of(task.text, kind, task.path, self._files.roots)
-        band = task.text.count("\n", 0, task.offset) // BAND_LINES
+        roots = self._files.roots
+        imports = imports_of(importing_part(task.text, task.offset), kind, task.path, roots)
+        band = task.cursor_line // BAND_LINES
         key = (band, kind, imports, budget, exclusion, self._files.signature(task.uri))
         memo = self._memo.get(task.uri)
         if memo is not None and memo[0] == key:

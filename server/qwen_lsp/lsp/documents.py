@@ -57,6 +57,7 @@ def make_task(
         version=document.version,
         invoked=invoked,
         indent=indent_of(formatting),
+        line=position.line,
     )
 
 
