@@ -37,7 +37,6 @@ class SparePool(httpcore2.AsyncConnectionPool):
         self._backend = httpcore2.AnyIOBackend()  # what httpcore picks on asyncio
         self._spares: dict[Key, tuple[float, Spare]] = {}  # opened at, connection
         self._opening: dict[Key, asyncio.Task[None]] = {}
-        self.opened_ahead = 0  # spares handed out, for tests and stats
 
     def create_connection(self, origin: httpcore2.Origin) -> httpcore2.AsyncConnectionInterface:
         found = self._spares.pop(_key(origin), None)
@@ -45,7 +44,6 @@ class SparePool(httpcore2.AsyncConnectionPool):
         if found is not None:
             born, connection = found
             if time.monotonic() - born < SPARE_LIFETIME and not connection.has_expired():
-                self.opened_ahead += 1
                 return connection
             self._close_later(connection)
         return super().create_connection(origin)
