@@ -124,9 +124,14 @@ class FakeUpstream:
             self.requests.append(received)
             self._changed.notify_all()
 
-    def touch(self) -> None:
+    def touch(self, change: Callable[[], object] = lambda: None) -> None:
+        """Make ``change`` (under the lock) and wake whoever waits for a condition."""
         with self._changed:
+            change()
             self._changed.notify_all()
+
+    def count_end(self) -> None:
+        self.ended += 1
 
     def wait_until(self, predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
         """Block until ``predicate()`` holds (re-checked on every request event)."""
@@ -165,15 +170,11 @@ def _handler_for(fake: FakeUpstream) -> type[BaseHTTPRequestHandler]:
         def setup(self) -> None:
             super().setup()
             self.connected_at = time.monotonic()
-            with fake._changed:
-                fake.connections.append(self.connected_at)
-                fake._changed.notify_all()
+            fake.touch(lambda: fake.connections.append(self.connected_at))
 
         def finish(self) -> None:
             super().finish()
-            with fake._changed:
-                fake.ended += 1
-                fake._changed.notify_all()
+            fake.touch(fake.count_end)
 
         def do_POST(self) -> None:
             length = int(self.headers.get("content-length", 0))

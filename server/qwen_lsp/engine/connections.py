@@ -100,11 +100,12 @@ class SpareTransport(httpx2.AsyncHTTPTransport):
     """httpx's transport over a :class:`SparePool`."""
 
     def __init__(self, limits: httpx2.Limits, connect_timeout: float) -> None:
-        super().__init__(limits=limits)
+        ssl_context = httpx2.create_ssl_context()  # httpx's defaults (honours SSL_CERT_FILE)
+        super().__init__(verify=ssl_context, limits=limits)
         # httpx builds its pool in __init__ with no hook to choose another; this replaces it
         # (the parent's requests and ``aclose`` go through ``_pool``).
         self._pool = SparePool(
-            httpx2.create_ssl_context(),
+            ssl_context,
             connect_timeout,
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
@@ -119,6 +120,6 @@ def uses_proxy(url: str) -> bool:
     proxies = urllib.request.getproxies_environment()
     if not any(proxies.get(key) for key in (parts.scheme, "all")):
         return False
-    with contextlib.suppress(Exception):
+    with contextlib.suppress(OSError):  # macOS and Windows read system settings for this
         return not urllib.request.proxy_bypass(parts.hostname or "")
     return True

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection
 
 from qwen_lsp.engine.policy import Policy
 
@@ -67,14 +67,13 @@ def quantile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def covering_gap(after_edits: Iterable[float]) -> float:
+def covering_gap(after_edits: Collection[float]) -> float:
     """The shortest wait that at most ``WASTED_PER_PAUSE`` × pauses typing gaps outlast.
 
     ``after_edits`` is what followed each edit: a typing gap, or ``PAUSE`` or more for a pause.
     """
     gaps = sorted((gap for gap in after_edits if gap < PAUSE), reverse=True)
-    pauses = sum(1 for gap in after_edits if gap >= PAUSE) if gaps else 0
-    allowed = int(WASTED_PER_PAUSE * pauses)
+    allowed = int(WASTED_PER_PAUSE * (len(after_edits) - len(gaps)))  # pauses
     return gaps[allowed] if allowed < len(gaps) else 0.0
 
 
