@@ -14,6 +14,7 @@ Run it alone for trying the server by hand::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import select
 import socket
@@ -89,6 +90,7 @@ class FakeUpstream:
         self.requests: list[Received] = []
         self.connections: list[float] = []  # when each connection was accepted
         self.ended = 0  # connections closed (by either side)
+        self.idle: set[socket.socket] = set()  # connections that have not sent a request yet
         self._changed = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
         self._server.daemon_threads = True
@@ -130,8 +132,21 @@ class FakeUpstream:
             change()
             self._changed.notify_all()
 
+    def accepted(self, at: float, connection: socket.socket) -> None:
+        self.connections.append(at)
+        self.idle.add(connection)
+
     def count_end(self) -> None:
         self.ended += 1
+
+    def drop_idle(self) -> int:
+        """Hang up on every connection waiting for its first request, as an idle server does."""
+        with self._changed:
+            idle, self.idle = self.idle, set()
+        for connection in idle:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+        return len(idle)
 
     def wait_until(self, predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
         """Block until ``predicate()`` holds (re-checked on every request event)."""
@@ -170,13 +185,14 @@ def _handler_for(fake: FakeUpstream) -> type[BaseHTTPRequestHandler]:
         def setup(self) -> None:
             super().setup()
             self.connected_at = time.monotonic()
-            fake.touch(lambda: fake.connections.append(self.connected_at))
+            fake.touch(lambda: fake.accepted(self.connected_at, self.request))
 
         def finish(self) -> None:
             super().finish()
             fake.touch(fake.count_end)
 
         def do_POST(self) -> None:
+            fake.touch(lambda: fake.idle.discard(self.request))
             length = int(self.headers.get("content-length", 0))
             try:
                 body = json.loads(self.rfile.read(length) or b"{}")

@@ -61,13 +61,27 @@ async def test_a_spare_left_unused_is_closed_after_its_lifetime(
 ) -> None:
     monkeypatch.setattr(connections, "SPARE_LIFETIME", 0.05)
     with FakeUpstream(Reply.text("1\n")) as upstream:
-        transport = SpareTransport(httpx2.Limits(), connect_timeout=3.0)
+        transport = SpareTransport(connect_timeout=3.0)
         async with httpx2.AsyncClient(transport=transport) as client:
             response = await client.post(f"{upstream.base_url}/chat/completions", json={})
             assert response.status_code == 200  # the fake closes each connection after a reply
             assert await until(upstream, lambda: len(upstream.connections) == 2)
 
             assert await until(upstream, lambda: upstream.ended == 2)  # and the spare expired
+
+
+async def test_a_spare_the_server_hung_up_on_is_not_used() -> None:
+    with FakeUpstream(Reply.text("1\n")) as upstream:
+        url = f"{upstream.base_url}/chat/completions"
+        async with httpx2.AsyncClient(transport=SpareTransport(connect_timeout=3.0)) as client:
+            assert (await client.post(url, json={})).status_code == 200
+            assert await until(upstream, lambda: len(upstream.connections) == 2)
+            assert upstream.drop_idle() == 1  # the spare, as an idle server would
+            assert await until(upstream, lambda: upstream.ended == 2)
+            await asyncio.sleep(0.05)  # the loop sees the hang-up
+
+            assert (await client.post(url, json={})).status_code == 200
+            assert upstream.requests[1].connected_at == upstream.connections[2]
 
 
 @pytest.mark.parametrize(

@@ -1,116 +1,227 @@
-"""Connections opened before they are needed: a stream closed early cannot go back to the pool.
+"""HTTP/1.1 for completion streams: connections opened ahead, and little work per streamed event.
 
-Closing an HTTP/1.1 response before its end (how a stale completion stops the provider generating
-and billing) also closes its connection, so every completion would first pay a TCP and a TLS
-handshake: two or three round trips to the provider before the request is even sent. This pool
-keeps one spare connection per origin, opened in the background as soon as the last one is taken,
-so a completion's request goes out at once. A spare that waits longer than ``SPARE_LIFETIME`` is
-closed: idle servers and load balancers drop connections after about a minute anyway.
+httpx's default transport (httpcore over anyio) costs the user's wait twice:
+
+- Closing a response before its end (how a stale completion stops the provider generating and
+  billing) also closes its connection, so every completion would first pay a TCP and a TLS
+  handshake: two or three round trips to the provider before the request is even sent. Here one
+  spare connection per origin is opened in the background as soon as the last one is taken. A
+  spare that waits longer than ``SPARE_LIFETIME`` is closed: idle servers and load balancers drop
+  connections after about a minute anyway.
+- Its layers of cancel scopes and locks cost 1.7 ms before a request's first byte and about
+  0.3 ms per streamed event (``python -m bench.lifecycle``, the overhead table). Here h11, the
+  HTTP/1.1 parser httpcore itself uses, runs directly on asyncio streams: one write per request,
+  one read per network packet.
+
+httpx stays in charge of everything above the wire (the request, headers, content decoding,
+errors), so the SDK works unchanged on top.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import ssl
+import sys
 import time
 import urllib.parse
 import urllib.request
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import TypeVar
 
-import httpcore2
+import h11
 import httpx2
 
 SPARE_LIFETIME = 30.0  # seconds
-Spare = httpcore2.AsyncHTTP11Connection
-Key = tuple[bytes, bytes, int]  # an origin's scheme, host and port (origins are not hashable)
+_READ_SIZE = 1 << 16
+_ALPN = ["http/1.1"]  # what we speak; a server that offers only h2 fails the handshake clearly
+
+T = TypeVar("T")
+Origin = tuple[str, str, int]  # scheme, host, port
 
 
-class SparePool(httpcore2.AsyncConnectionPool):
-    """httpcore's pool, handing out a connection opened ahead whenever it needs a new one."""
+class Connection:
+    """One HTTP/1.1 connection for one request.
 
-    def __init__(self, ssl_context: ssl.SSLContext, connect_timeout: float, **options: Any) -> None:
-        super().__init__(ssl_context=ssl_context, **options)
-        self._ssl = ssl_context
+    A connection is not reused: a spare is already open by the time a reply ends (it opens in a
+    round trip, a reply takes hundreds of milliseconds), and a stream closed early cannot be.
+    """
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+        self.opened = time.monotonic()
+        self.parser = h11.Connection(h11.CLIENT)
+
+    def usable(self) -> bool:
+        """Young enough, and not closed by either side while it waited."""
+        fresh = time.monotonic() - self.opened < SPARE_LIFETIME
+        return fresh and not self.writer.is_closing() and not self.reader.at_eof()
+
+    async def send(self, request: httpx2.Request, timeout: float | None) -> None:
+        body = await request.aread()
+        head = h11.Request(
+            method=request.method, target=request.url.raw_path, headers=list(request.headers.raw)
+        )
+        data = self.parser.send(head) + (self.parser.send(h11.Data(data=body)) if body else b"")
+        self.writer.write(data + self.parser.send(h11.EndOfMessage()))
+        await _within(timeout, self.writer.drain())
+
+    async def next_event(self, timeout: float | None) -> object:
+        """The next h11 event, reading as much as it takes (h11 raises on a cut-off message)."""
+        while True:
+            event = self.parser.next_event()
+            if event is not h11.NEED_DATA:
+                return event
+            self.parser.receive_data(await _within(timeout, self.reader.read(_READ_SIZE)))
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+class Body(httpx2.AsyncByteStream):
+    """A response body read off its connection; ``done`` is called once, when it is closed."""
+
+    def __init__(self, connection: Connection, timeout: float | None, done: Callable[[], None]):
+        self._connection, self._timeout, self._done = connection, timeout, done
+        self._closed = False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        while not self._closed:
+            with _mapped(_READ_ERRORS):
+                event = await self._connection.next_event(self._timeout)
+            if not isinstance(event, h11.Data):
+                return  # EndOfMessage: h11 raises on a body cut short
+            yield bytes(event.data)
+
+    async def aclose(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._done()
+
+
+class SpareTransport(httpx2.AsyncBaseTransport):
+    """Requests over connections opened ahead, one spare per origin."""
+
+    def __init__(self, connect_timeout: float) -> None:
+        self._ssl = httpx2.create_ssl_context()  # httpx's defaults (honours SSL_CERT_FILE)
+        self._ssl.set_alpn_protocols(_ALPN)
         self._connect_timeout = connect_timeout
-        self._keepalive = options.get("keepalive_expiry")
-        self._backend = httpcore2.AnyIOBackend()  # what httpcore picks on asyncio
-        self._spares: dict[Key, tuple[float, Spare]] = {}  # opened at, connection
-        self._opening: dict[Key, asyncio.Task[None]] = {}
+        self._spares: dict[Origin, Connection] = {}
+        self._opening: dict[Origin, asyncio.Task[None]] = {}
+        self._busy: set[Connection] = set()
 
-    def create_connection(self, origin: httpcore2.Origin) -> httpcore2.AsyncConnectionInterface:
-        found = self._spares.pop(_key(origin), None)
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        origin = _origin(request.url)
+        timeouts = request.extensions.get("timeout", {})
+        connection = self._take(origin)
+        if connection is None:
+            with _mapped(_CONNECT_ERRORS):
+                connection = await self._connect(origin, timeouts.get("connect"))
+        self._busy.add(connection)
         self._open_spare(origin)
-        if found is not None:
-            born, connection = found
-            if time.monotonic() - born < SPARE_LIFETIME and not connection.has_expired():
-                return connection
-            self._close_later(connection)
-        return super().create_connection(origin)
+        try:
+            with _mapped(_WRITE_ERRORS):
+                await connection.send(request, timeouts.get("write"))
+            with _mapped(_READ_ERRORS):
+                head = await _response_head(connection, timeouts.get("read"))
+        except BaseException:
+            self._finished(connection)
+            raise
+        body = Body(connection, timeouts.get("read"), lambda: self._finished(connection))
+        return httpx2.Response(
+            head.status_code,
+            headers=head.headers,
+            stream=body,
+            extensions={"http_version": b"HTTP/" + head.http_version, "reason_phrase": head.reason},
+        )
 
     async def aclose(self) -> None:
         for task in self._opening.values():
             task.cancel()
-        for _, connection in self._spares.values():
-            await connection.aclose()
+        for connection in [*self._spares.values(), *self._busy]:
+            connection.close()
         self._spares.clear()
-        await super().aclose()
+        self._busy.clear()
 
-    def _open_spare(self, origin: httpcore2.Origin) -> None:
-        key = _key(origin)
-        if key not in self._opening:
-            task = asyncio.get_running_loop().create_task(self._connect(origin))
-            self._opening[key] = task
-            task.add_done_callback(lambda _: self._opening.pop(key, None))
+    def _take(self, origin: Origin) -> Connection | None:
+        spare = self._spares.pop(origin, None)
+        if spare is not None and not spare.usable():
+            spare.close()
+            return None
+        return spare
 
-    async def _connect(self, origin: httpcore2.Origin) -> None:
-        host = origin.host.decode("ascii")
+    def _finished(self, connection: Connection) -> None:
+        self._busy.discard(connection)
+        connection.close()
+
+    def _open_spare(self, origin: Origin) -> None:
+        if origin not in self._spares and origin not in self._opening:
+            task = asyncio.get_running_loop().create_task(self._open(origin))
+            self._opening[origin] = task
+            task.add_done_callback(lambda _: self._opening.pop(origin, None))
+
+    async def _open(self, origin: Origin) -> None:
         try:
-            stream = await self._backend.connect_tcp(host, origin.port, self._connect_timeout)
-            if origin.scheme == b"https":
-                self._ssl.set_alpn_protocols(["http/1.1"])  # what the pool itself asks for
-                stream = await stream.start_tls(self._ssl, host, self._connect_timeout)
-        except (httpcore2.ConnectError, httpcore2.ConnectTimeout, OSError):
+            connection = await self._connect(origin, self._connect_timeout)
+        except (OSError, asyncio.TimeoutError):
             return  # the next request connects on its own, and reports what fails
-        connection = httpcore2.AsyncHTTP11Connection(origin, stream, self._keepalive)
-        key = _key(origin)
-        self._spares[key] = (time.monotonic(), connection)
-        asyncio.get_running_loop().call_later(SPARE_LIFETIME, self._expire, key, connection)
+        self._spares[origin] = connection
+        loop = asyncio.get_running_loop()
+        loop.call_at(connection.opened + SPARE_LIFETIME, self._expire, origin, connection)
 
-    def _expire(self, key: Key, connection: Spare) -> None:
-        if self._spares.get(key, (0.0, None))[1] is connection:
-            del self._spares[key]
-            self._close_later(connection)
+    def _expire(self, origin: Origin, connection: Connection) -> None:
+        if self._spares.get(origin) is connection:
+            del self._spares[origin]
+            connection.close()
 
-    def _close_later(self, connection: httpcore2.AsyncConnectionInterface) -> None:
-        task = asyncio.get_running_loop().create_task(connection.aclose())
-        task.add_done_callback(_ignore_failure)  # a socket the server already dropped
-
-
-def _key(origin: httpcore2.Origin) -> Key:
-    return origin.scheme, origin.host, origin.port
-
-
-def _ignore_failure(task: asyncio.Task[None]) -> None:
-    if not task.cancelled():
-        task.exception()
-
-
-class SpareTransport(httpx2.AsyncHTTPTransport):
-    """httpx's transport over a :class:`SparePool`."""
-
-    def __init__(self, limits: httpx2.Limits, connect_timeout: float) -> None:
-        ssl_context = httpx2.create_ssl_context()  # httpx's defaults (honours SSL_CERT_FILE)
-        super().__init__(verify=ssl_context, limits=limits)
-        # httpx builds its pool in __init__ with no hook to choose another; this replaces it
-        # (the parent's requests and ``aclose`` go through ``_pool``).
-        self._pool = SparePool(
-            ssl_context,
-            connect_timeout,
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
+    async def _connect(self, origin: Origin, timeout: float | None) -> Connection:
+        scheme, host, port = origin
+        secure = scheme == "https"
+        opening = asyncio.open_connection(
+            host, port, ssl=self._ssl if secure else None, server_hostname=host if secure else None
         )
+        return Connection(*await _within(timeout, opening))
+
+
+async def _response_head(connection: Connection, timeout: float | None) -> h11.Response:
+    while True:
+        event = await connection.next_event(timeout)
+        if isinstance(event, h11.Response):
+            return event
+        if not isinstance(event, h11.InformationalResponse):  # 100 Continue and the like
+            raise httpx2.RemoteProtocolError("the server closed the connection before answering")
+
+
+def _origin(url: httpx2.URL) -> Origin:
+    default = 443 if url.scheme == "https" else 80
+    return url.scheme, url.host, url.port or default
+
+
+async def _within(seconds: float | None, work: Awaitable[T]) -> T:
+    if sys.version_info >= (3, 11):
+        async with asyncio.timeout(seconds):
+            return await work
+    return await asyncio.wait_for(work, seconds)  # pragma: no cover  # Python 3.10
+
+
+# Per phase: what a timeout and what any other failure become (httpx's own exception types, so
+# the SDK and our error messages treat them as they treat httpx's).
+_Errors = tuple[type[httpx2.TransportError], type[httpx2.TransportError]]
+_CONNECT_ERRORS: _Errors = (httpx2.ConnectTimeout, httpx2.ConnectError)
+_WRITE_ERRORS: _Errors = (httpx2.WriteTimeout, httpx2.WriteError)
+_READ_ERRORS: _Errors = (httpx2.ReadTimeout, httpx2.ReadError)
+
+
+@contextlib.contextmanager
+def _mapped(errors: _Errors) -> Iterator[None]:
+    timeout, failure = errors
+    try:
+        yield
+    except asyncio.TimeoutError as exc:
+        raise timeout(str(exc) or "timed out") from exc
+    except h11.ProtocolError as exc:
+        raise httpx2.RemoteProtocolError(str(exc)) from exc
+    except OSError as exc:  # refused, reset, DNS (gaierror), TLS (SSLError)
+        raise failure(str(exc) or type(exc).__name__) from exc
 
 
 def uses_proxy(url: str) -> bool:

@@ -27,8 +27,6 @@ from qwen_lsp.settings import Settings
 
 __all__ = ["StreamStats", "Upstream", "UpstreamError", "translate"]
 
-CONNECTION_LIMITS = httpx2.Limits(max_connections=100, max_keepalive_connections=20)
-
 
 @dataclass
 class StreamStats:
@@ -49,7 +47,7 @@ class Upstream:
         connect = min(timeout, 3.0)
         http_client = None
         if not uses_proxy(settings.base_url):
-            transport = SpareTransport(CONNECTION_LIMITS, connect)
+            transport = SpareTransport(connect)
             http_client = openai.DefaultAsyncHttpxClient(transport=transport)
         self._client = openai.AsyncOpenAI(
             api_key=settings.api_key or "none",  # local servers take no key; the SDK wants one
