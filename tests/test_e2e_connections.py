@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import threading
+import time
 from pathlib import Path
 
 import httpx2
@@ -16,7 +17,7 @@ from qwen_lsp.engine.connections import SpareTransport, uses_proxy
 from tests.conftest import StartServer
 from tests.fake_upstream import FakeUpstream, Reply
 from tests.lsp_helpers import inline, open_document
-from tests.test_e2e_lifecycle import edit
+from tests.test_e2e_lifecycle import edit, round_trip
 
 URI = "file:///work/project/calc.py"
 
@@ -44,8 +45,9 @@ async def test_the_next_completion_goes_out_on_a_connection_opened_ahead(
         stale = asyncio.ensure_future(inline(lsp, URI, types.Position(1, 6)))
         assert await until(upstream, lambda: len(upstream.requests) == 1)
         # The spare is open before the next completion is even asked for ...
-        assert await until(upstream, lambda: len(upstream.connections) == 2)
+        assert await until(upstream, lambda: len(upstream.idle) == 1)
 
+        asked = time.monotonic()
         at = edit(lsp, URI, 2, types.Position(1, 6), "", gone=1)  # a newer request: the old
         fresh = await inline(lsp, URI, at)  # one's stream is closed, its connection with it
 
@@ -53,7 +55,26 @@ async def test_the_next_completion_goes_out_on_a_connection_opened_ahead(
         assert [item.insert_text for item in fresh] == ["eturn 0"]
         assert upstream.requests[0].disconnected_at is not None
         # ... and the newer request came over it.
-        assert upstream.requests[1].connected_at == upstream.connections[1]
+        assert upstream.requests[1].connected_at < asked
+
+
+async def test_a_connection_is_open_before_the_first_completion_and_after_a_hang_up(
+    start_server: StartServer, upstream: FakeUpstream
+) -> None:
+    lsp = await start_server(options={"baseUrl": upstream.base_url})
+    assert await until(upstream, lambda: len(upstream.idle) == 1)  # opened at start-up
+    open_document(lsp, URI, "def f(total):\n    re\n")
+    asked = time.monotonic()
+    assert await inline(lsp, URI, types.Position(1, 6)) != []
+    assert upstream.requests[0].connected_at < asked
+
+    assert await until(upstream, lambda: len(upstream.idle) == 1)  # the next request's spare
+    upstream.drop_idle()  # as an idle server or a load balancer would
+    assert await until(upstream, lambda: not upstream.idle and upstream.ended == 2)
+    await round_trip(lsp)  # the server has seen the hang-up
+    edit(lsp, URI, 2, types.Position(1, 6), "t")  # typing resumes: a new one opens
+    assert await until(upstream, lambda: len(upstream.idle) == 1)
+    assert len(upstream.requests) == 1
 
 
 async def test_a_spare_left_unused_is_closed_after_its_lifetime(

@@ -15,12 +15,17 @@ httpx's default transport (httpcore over anyio) costs the user's wait twice:
 
 httpx stays in charge of everything above the wire (the request, headers, content decoding,
 errors), so the SDK works unchanged on top.
+
+The first connection need not wait either: ``warm`` opens the spare before any request (at start,
+and when typing resumes after a spare expired), and the TLS context, whose CA bundle takes 60 to
+100 ms to load, is built once per process in a thread.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 import sys
 import time
 import urllib.parse
@@ -30,6 +35,8 @@ from typing import TypeVar
 
 import h11
 import httpx2
+
+from qwen_lsp.logs import io_event
 
 SPARE_LIFETIME = 30.0  # seconds
 _READ_SIZE = 1 << 16
@@ -63,6 +70,7 @@ class Connection:
         )
         data = self.parser.send(head) + (self.parser.send(h11.Data(data=body)) if body else b"")
         self.writer.write(data + self.parser.send(h11.EndOfMessage()))
+        io_event("request written")
         await _within(timeout, self.writer.drain())
 
     async def next_event(self, timeout: float | None) -> object:
@@ -72,6 +80,7 @@ class Connection:
             if event is not h11.NEED_DATA:
                 return event
             self.parser.receive_data(await _within(timeout, self.reader.read(_READ_SIZE)))
+            io_event("response read")
 
     def close(self) -> None:
         self.writer.close()
@@ -98,12 +107,23 @@ class Body(httpx2.AsyncByteStream):
             self._done()
 
 
+_tls: ssl.SSLContext | None = None  # one for the process: loading the CA bundle is slow
+
+
+async def tls_context() -> ssl.SSLContext:
+    """httpx's default context (it honours SSL_CERT_FILE), built in a thread the first time."""
+    global _tls
+    if _tls is None:
+        context = await asyncio.to_thread(httpx2.create_ssl_context)
+        context.set_alpn_protocols(_ALPN)
+        _tls = context
+    return _tls
+
+
 class SpareTransport(httpx2.AsyncBaseTransport):
     """Requests over connections opened ahead, one spare per origin."""
 
     def __init__(self, connect_timeout: float) -> None:
-        self._ssl = httpx2.create_ssl_context()  # httpx's defaults (honours SSL_CERT_FILE)
-        self._ssl.set_alpn_protocols(_ALPN)
         self._connect_timeout = connect_timeout
         self._spares: dict[Origin, Connection] = {}
         self._opening: dict[Origin, asyncio.Task[None]] = {}
@@ -142,6 +162,15 @@ class SpareTransport(httpx2.AsyncBaseTransport):
         self._spares.clear()
         self._busy.clear()
 
+    def warm(self, url: str) -> None:
+        """Have a spare open for ``url``'s origin (in the background; a failure is silent)."""
+        origin = _origin(httpx2.URL(url))
+        spare = self._spares.get(origin)
+        if spare is not None and not spare.usable():
+            del self._spares[origin]
+            spare.close()
+        self._open_spare(origin)
+
     def _take(self, origin: Origin) -> Connection | None:
         spare = self._spares.pop(origin, None)
         if spare is not None and not spare.usable():
@@ -175,10 +204,10 @@ class SpareTransport(httpx2.AsyncBaseTransport):
 
     async def _connect(self, origin: Origin, timeout: float | None) -> Connection:
         scheme, host, port = origin
-        secure = scheme == "https"
-        opening = asyncio.open_connection(
-            host, port, ssl=self._ssl if secure else None, server_hostname=host if secure else None
-        )
+        if scheme != "https":
+            return Connection(*await _within(timeout, asyncio.open_connection(host, port)))
+        context = await tls_context()
+        opening = asyncio.open_connection(host, port, ssl=context, server_hostname=host)
         return Connection(*await _within(timeout, opening))
 
 

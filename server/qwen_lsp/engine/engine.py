@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from contextlib import aclosing
@@ -83,6 +84,7 @@ class Engine:
         self._guard.configure(settings)
         self._exclusion = Exclusion.of(settings, self._git_ignored)
         self._on_status(self._idle_status())
+        self._warm()
 
     @property
     def can_complete(self) -> bool:
@@ -111,8 +113,10 @@ class Engine:
         return build_prompt(task, settings.prefix_tokens, settings.suffix_tokens, snippets)
 
     def document_changed(self, uri: str) -> None:
-        """The editor changed a document: the debounce learns typing speed from this."""
+        """The editor changed a document: the debounce learns typing speed from this, and a
+        request may follow, so a connection to the provider had better be open."""
         self._scheduler.edited()
+        self._warm()
 
     def document_closed(self, uri: str) -> None:
         """The editor closed a document: forget it, its completions and its recent edits."""
@@ -169,6 +173,15 @@ class Engine:
     async def _may_send(self, task: CompletionTask) -> bool:
         """Completion is on, and the file is not a secret, excluded, too big or git-ignored."""
         return self.can_complete and not await self._exclusion.excludes(task.path, task.text)
+
+    def _warm(self) -> None:
+        """Have a connection open before the next request needs one; nothing is sent on it."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return  # configured outside the server's loop (tests): there is nothing to open on
+        if self.can_complete:
+            self._client().warm()
 
     def _client(self) -> Upstream:
         if self._upstream is None:
