@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import sys
 import time
 from dataclasses import dataclass
@@ -43,12 +44,13 @@ class Editor:
         self.history: dict[str, list[tuple[float, str]]] = {}  # uri → (time, prefix at cursor)
         self._pending: list[asyncio.Task[None]] = []
         self._drain: asyncio.Task[None] | None = None
+        self.io: list[tuple[float, str]] = []  # (time, event): the server's I/O at DEBUG
 
     async def start(self, env: dict[str, str], options: dict[str, Any]) -> None:
         await self.client.start_io(sys.executable, "-m", "qwen_lsp", env=env)
         server = self.client._server
         assert server is not None and server.stderr is not None
-        self._drain = asyncio.ensure_future(_drain(server.stderr))  # a full pipe would block it
+        self._drain = asyncio.ensure_future(self._read_log(server.stderr))  # a full pipe blocks
         caps = types.ClientCapabilities(
             text_document=types.TextDocumentClientCapabilities(
                 inline_completion=types.InlineCompletionClientCapabilities()
@@ -135,7 +137,10 @@ class Editor:
             text_document=types.TextDocumentIdentifier(uri=uri),
             position=_position(text, step.cursor),
         )
-        self._pending.append(asyncio.ensure_future(self._ask(params, answer)))
+        # Sent now, right behind the didChange, as an editor sends it.
+        method = types.TEXT_DOCUMENT_INLINE_COMPLETION
+        request = self.client.protocol.send_request_async(method, params)
+        self._pending.append(asyncio.ensure_future(self._ask(request, answer)))
 
     async def settle(self) -> None:
         await asyncio.gather(*self._pending)
@@ -147,10 +152,19 @@ class Editor:
             self.client.exit(None)
         await self.client.stop()
         if self._drain is not None:
-            self._drain.cancel()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._drain, 5)  # the log, read to its end
 
-    async def _ask(self, params: types.InlineCompletionParams, answer: Answer) -> None:
-        result = await self.client.text_document_inline_completion_async(params)
+    async def _read_log(self, stream: asyncio.StreamReader) -> None:
+        """Drain the server's stderr (a full pipe would block it), keeping its I/O events."""
+        rest = ""
+        while chunk := await stream.read(65536):
+            text = rest + chunk.decode(errors="replace")
+            text, _, rest = text.rpartition("\n")
+            self.io.extend((float(at), event) for event, at in _IO_EVENT.findall(text))
+
+    async def _ask(self, request: asyncio.Future[Any], answer: Answer) -> None:
+        result = await request
         answer.received = time.monotonic()
         items = result.items if isinstance(result, types.InlineCompletionList) else result
         if items:
@@ -163,6 +177,4 @@ def _position(text: str, offset: int) -> types.Position:
     return types.Position(line=line, character=character)
 
 
-async def _drain(stream: asyncio.StreamReader) -> None:
-    while await stream.read(65536):
-        pass
+_IO_EVENT = re.compile(r"qwen_lsp\.io: (.+) at (\d+\.\d+)$", re.MULTILINE)

@@ -24,6 +24,8 @@ the requests that came over a connection opened before their keystroke: the othe
 from __future__ import annotations
 
 import asyncio
+import itertools
+import math
 import multiprocessing
 import os
 import tempfile
@@ -66,6 +68,10 @@ class Keystrokes:
     from_provider: list[float] = field(default_factory=list)  # last chunk → answer
     opened_ahead: int = 0
     sdk_cpu: list[float] = field(default_factory=list)  # the same streams, the SDK alone
+    # The server's own time, from its I/O events: keystroke → request written, and last
+    # response read → answer written (a hit: keystroke → answer written, in ``server_to``).
+    server_to: list[float] = field(default_factory=list)
+    server_after: list[float] = field(default_factory=list)
 
 
 async def keystrokes(editor: Editor, cursor: int, typed: str) -> Keystrokes:
@@ -95,8 +101,39 @@ def legs(measured: Keystrokes, editor: Editor, requests: list[Received]) -> None
         measured.opened_ahead += request.connected_at < answer.sent
 
 
-async def measure(lines: int, env: dict[str, str], https: bool) -> tuple[Keystrokes, Keystrokes]:
+def server_time(measured: Keystrokes, editor: Editor, answers: range, upstream: bool) -> None:
+    """The server's own share of some answers (not the first), from the I/O events it logged.
+
+    A keystroke's events run from the first message read after the previous answer arrived (its
+    ``didChange``) to the next keystroke's: the request written, the last response read before
+    the answer, and the answer written (its last message).
+    """
+    reads = [at for at, e in editor.io if e == "message read"]
+    starts = []  # of every keystroke after the first
+    for answer in editor.answers[:-1]:
+        assert answer.received is not None
+        starts.append(next(at for at in reads if at > answer.received))
+    windows = list(itertools.pairwise([*starts, math.inf]))
+    for first, end in windows[answers.start - 1 : answers.stop - 1]:
+        events = [(at, e) for at, e in editor.io if first <= at < end]
+        written = max(at for at, e in events if e == "message written")
+        if not upstream:
+            measured.server_to.append(written - first)
+            continue
+        sent = next(at for at, e in events if e == "request written")
+        read = max(at for at, e in events if e == "response read" and at < written)
+        measured.server_to.append(sent - first)
+        measured.server_after.append(written - read)
+
+
+async def measure(
+    lines: int, env: dict[str, str], https: bool, traced: bool = False
+) -> tuple[Keystrokes, Keystrokes]:
+    """Misses then typed-through hits; ``traced``: with the server logging its I/O events (only
+    the server-time figures of such a run are used, the logging costs CPU)."""
     text, cursor = large_file(lines)
+    if traced:
+        env = {**env, "QWEN_LSP_LOG_LEVEL": "debug"}
     reply = Reply.text(ANSWER, ttft=TTFT, chunk_delay=CHUNK_DELAY)
     with tempfile.TemporaryDirectory() as directory:
         context, certificate = self_signed(Path(directory))
@@ -109,12 +146,17 @@ async def measure(lines: int, env: dict[str, str], https: bool) -> tuple[Keystro
                 editor.open(URI, text)
                 await keystrokes(editor, cursor, "zz")  # warm up: imports, the first connection
                 before = len(fake.requests)
+                missed = range(len(editor.answers), len(editor.answers) + SAMPLES)
                 misses = await keystrokes(editor, cursor + 2, "z" * SAMPLES)
                 legs(misses, editor, fake.requests[before:])
                 hits = await keystrokes(editor, cursor + 2 + SAMPLES, ANSWER[:-2])
                 assert len(fake.requests) == before + SAMPLES, "hits must not go upstream"
             finally:
-                await editor.stop()
+                await editor.stop()  # and its log read to the end
+            if traced:
+                server_time(misses, editor, missed, upstream=True)
+                server_time(hits, editor, range(missed.stop, len(editor.answers)), upstream=False)
+                return misses, hits
             spawn = multiprocessing.get_context("spawn")  # no fork of a process with threads
             with ProcessPoolExecutor(1, mp_context=spawn) as pool:
                 cert = str(certificate) if https else ""
@@ -152,18 +194,23 @@ async def overhead(lines: int, env: dict[str, str]) -> str:
         f"**server-side overhead per keystroke** ({SAMPLES} keystrokes each, p50 / p95 ms; "
         f"misses streamed at {1 / CHUNK_DELAY:.0f} tokens/s)",
         "",
-        "| file | miss: server CPU | miss: the SDK alone | miss: added latency (to provider + "
-        "from last chunk) | opened ahead | typed-through hit: server CPU | hit: round trip |",
-        "|---|---|---|---|---|---|---|",
+        "| file | miss: server time (to the provider + after the reply) | miss: added latency at "
+        "the client | miss: server CPU | miss: the SDK alone | opened ahead "
+        "| typed-through hit: server time | hit: round trip | hit: server CPU |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for size, https in ((200, False), (lines, False), (lines, True)):
         misses, hits = await measure(size, env, https)
+        traced_misses, traced_hits = await measure(size, env, https, traced=True)
+        traced = zip(traced_misses.server_to, traced_misses.server_after, strict=True)
+        server = [a + b for a, b in traced]
         added = [a + b for a, b in zip(misses.to_provider, misses.from_provider, strict=True)]
         rows.append(
-            f"| {size:,} lines, {'https' if https else 'http'} | {spread(misses.cpu)} "
-            f"| {spread(misses.sdk_cpu)} | {spread(added)} "
-            f"({spread(misses.to_provider)} + {spread(misses.from_provider)}) "
-            f"| {misses.opened_ahead}/{SAMPLES} | {spread(hits.cpu)} | {spread(hits.trips)} |"
+            f"| {size:,} lines, {'https' if https else 'http'} | {spread(server)} "
+            f"({spread(traced_misses.server_to)} + {spread(traced_misses.server_after)}) "
+            f"| {spread(added)} | {spread(misses.cpu)} | {spread(misses.sdk_cpu)} "
+            f"| {misses.opened_ahead}/{SAMPLES} | {spread(traced_hits.server_to)} "
+            f"| {spread(hits.trips)} | {spread(hits.cpu)} |"
         )
     return "\n".join(rows)
 

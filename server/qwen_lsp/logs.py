@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 
 _SECRETS: set[str] = set()
+_IO = logging.getLogger("qwen_lsp.io")
 
 
 def add_secret(secret: str | None) -> None:
@@ -33,3 +35,13 @@ def setup(level: str = "INFO") -> None:
     root.setLevel(level.upper())
     # pygls logs every message body at INFO/DEBUG, which would put the user's code in the log.
     logging.getLogger("pygls").setLevel(max(root.level, logging.WARNING))
+    # At DEBUG httpx notes every request's steps: noise next to the I/O events below, and time
+    # spent on every keystroke.
+    logging.getLogger("httpx2").setLevel(max(root.level, logging.INFO))
+
+
+def io_event(event: str) -> None:
+    """At DEBUG, note that ``event`` happened, and when (monotonic seconds, as all processes on
+    the machine count them): where a completion's time goes, without the code in it."""
+    if _IO.isEnabledFor(logging.DEBUG):
+        _IO.debug("%s at %.6f", event, time.monotonic())

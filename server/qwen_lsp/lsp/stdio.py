@@ -19,6 +19,8 @@ from typing import BinaryIO
 from pygls.io_ import StdoutWriter, run_async
 from pygls.server import JsonRPCServer
 
+from qwen_lsp.logs import io_event
+
 log = logging.getLogger(__name__)
 
 _LIMIT = 1 << 20  # longest header line; bodies are read by length, whatever their size
@@ -39,9 +41,19 @@ class PipeReader:
 
     async def readexactly(self, n: int) -> bytes:
         try:
-            return await self._stream.readexactly(n)
+            body = await self._stream.readexactly(n)
         except asyncio.IncompleteReadError:
             return b""  # the client went away inside a message: nothing to handle
+        io_event("message read")
+        return body
+
+
+class NotingWriter(StdoutWriter):
+    """pygls' stdout writer, noting each message it writes (see :func:`io_event`)."""
+
+    def write(self, data: bytes) -> None:
+        super().write(data)
+        io_event("message written")
 
 
 def serve(server: JsonRPCServer, stdin: BinaryIO | None = None) -> None:
@@ -51,7 +63,7 @@ def serve(server: JsonRPCServer, stdin: BinaryIO | None = None) -> None:
         server.start_io(stdin)
         return
     stop = threading.Event()
-    server.protocol.set_writer(StdoutWriter(sys.stdout.buffer))
+    server.protocol.set_writer(NotingWriter(sys.stdout.buffer))
     try:
         asyncio.run(_serve(server, stdin, stop))
     except _Unwatchable:
