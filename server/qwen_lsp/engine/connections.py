@@ -162,9 +162,9 @@ class SpareTransport(httpx2.AsyncBaseTransport):
         self._spares.clear()
         self._busy.clear()
 
-    def warm(self, url: str) -> None:
+    def warm(self, url: httpx2.URL) -> None:
         """Have a spare open for ``url``'s origin (in the background; a failure is silent)."""
-        origin = _origin(httpx2.URL(url))
+        origin = _origin(url)
         spare = self._spares.get(origin)
         if spare is not None and not spare.usable():
             del self._spares[origin]

@@ -48,6 +48,7 @@ class Upstream:
         self._settings = settings
         timeout = settings.timeout_ms / 1000
         connect = min(timeout, 3.0)
+        self._urls: dict[str, httpx2.URL] = {}  # endpoint path → URL, parsed once
         self._transport = None if uses_proxy(settings.base_url) else SpareTransport(connect)
         self._client = httpx2.AsyncClient(
             transport=self._transport,  # None: httpx's own, which honours the proxy
@@ -59,27 +60,31 @@ class Upstream:
     def warm(self) -> None:
         """Open a connection to the provider for the next request (through a proxy: nothing)."""
         if self._transport is not None:
-            self._transport.warm(self._settings.base_url)
+            self._transport.warm(self._url(""))
 
     async def stream(self, request: Request, stats: StreamStats) -> AsyncGenerator[str, None]:
         """Yield the continuation as it arrives; closing the generator closes the HTTP stream."""
         settings = self._settings
         if isinstance(request, ChatRequest):
-            url = endpoint_url(settings.base_url, "chat/completions")
+            url = self._url("chat/completions")
             source = self._read(url, chat_body(request, settings), CHAT_EVENTS, stats)
             source = without_echo(source, request.echo, stats)
         else:
             endpoint = request.endpoint
             body = {**endpoint.body(request.prompt, settings), **request.extra_body}
-            source = self._read(
-                endpoint_url(settings.base_url, endpoint.path), body, endpoint, stats
-            )
+            source = self._read(self._url(endpoint.path), body, endpoint, stats)
         async with aclosing(source) as pieces:
             async for piece in pieces:
                 yield piece
 
+    def _url(self, path: str) -> httpx2.URL:
+        """``path``'s URL (see :func:`endpoint_url`), parsed once: URL parsing is not free."""
+        if (url := self._urls.get(path)) is None:
+            url = self._urls[path] = httpx2.URL(endpoint_url(self._settings.base_url, path))
+        return url
+
     async def _read(
-        self, url: str, body: dict[str, Any], events: Events, stats: StreamStats
+        self, url: httpx2.URL, body: dict[str, Any], events: Events, stats: StreamStats
     ) -> AsyncGenerator[str, None]:
         settings, client = self._settings, self._client
         try:
