@@ -138,6 +138,9 @@ def test_shared_start_ratio() -> None:
         ("/p/data/dump.sql", ("*.sql",), True),
         ("/p/data/a.py", ("data/*",), True),
         ("/p/src/a.py", ("data/*",), False),
+        ("/p/x/data/a.py", ("data/*",), True),
+        ("/p/src/a.py", ("/p/src/*",), True),
+        ("/p/src/a.py", ("*.PY",), False),
     ],
 )
 def test_exclusions(path: str, globs: tuple[str, ...], excluded: bool) -> None:

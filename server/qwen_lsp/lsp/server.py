@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -14,7 +15,7 @@ from pygls.lsp.server import LanguageServer
 from qwen_lsp import __version__
 from qwen_lsp.engine import Engine
 from qwen_lsp.logs import add_secret
-from qwen_lsp.lsp import block, completion, feedback, inline_params, tracking
+from qwen_lsp.lsp import block, completion, feedback, inline_params, tracking, warm_up
 from qwen_lsp.lsp.notices import Notices
 from qwen_lsp.lsp.protocol import Protocol, report_error
 from qwen_lsp.settings import Settings
@@ -123,6 +124,7 @@ def create_server(
     def initialized(ls: QwenLanguageServer, params: types.InitializedParams) -> None:
         ls.notices.release()
         ls.warn_if_unusable()
+        asyncio.get_running_loop().call_soon(warm_up.warm_up, ls)  # after this notification
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     def did_change_configuration(
