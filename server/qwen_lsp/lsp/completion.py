@@ -37,9 +37,10 @@ async def inline_completion(
     if found is None:
         return types.InlineCompletionList(items=[])
     text = lead + found.text
+    line = task.cursor_line if start == task.offset else None  # the item starts at the cursor
     item = types.InlineCompletionItem(
         insert_text=text,
-        range=lsp_range(ls.workspace, task.text, start, end + found.replace_length),
+        range=lsp_range(ls.workspace, task.text, start, end + found.replace_length, line),
         command=types.Command(title="Accept", command=ACCEPT_COMMAND, arguments=[len(text)]),
     )
     return types.InlineCompletionList(items=[item])

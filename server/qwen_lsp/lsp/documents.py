@@ -11,7 +11,14 @@ from pygls.workspace import TextDocument, Workspace
 
 from qwen_lsp.engine import CompletionTask
 from qwen_lsp.engine.model import IndentStyle
-from qwen_lsp.positions import Encoding, PositionError, to_offset, to_position, width
+from qwen_lsp.positions import (
+    Encoding,
+    PositionError,
+    line_start,
+    to_offset,
+    to_position,
+    width,
+)
 
 _ENCODINGS: dict[str, Encoding] = {"utf-8": "utf-8", "utf-16": "utf-16", "utf-32": "utf-32"}
 
@@ -101,10 +108,17 @@ def with_selection(
     return dataclasses.replace(task, text=text, offset=start + len(selected.text)), start, end
 
 
-def lsp_range(workspace: Workspace, text: str, start: int, end: int) -> types.Range:
-    """The LSP range between two string offsets of ``text`` (``start <= end``)."""
+def lsp_range(
+    workspace: Workspace, text: str, start: int, end: int, line: int | None = None
+) -> types.Range:
+    """The LSP range between two string offsets of ``text`` (``start <= end``); ``line`` is the
+    line ``start`` is on when the caller knows it (else the lines before it are counted: 0.16 ms
+    in the middle of a 20,000-line file)."""
     encoding = encoding_of(workspace)
-    line, character = to_position(text, start, encoding)
+    if line is None:
+        line, character = to_position(text, start, encoding)
+    else:
+        character = width(text[line_start(text, line) : start], encoding)
     if "\n" not in text[start:end]:  # the usual case: lines are counted once, not twice
         end_position = types.Position(line, character + width(text[start:end], encoding))
     else:
