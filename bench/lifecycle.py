@@ -35,7 +35,9 @@ Getter = Callable[[Result], float]
 
 
 def server_env() -> dict[str, str]:
-    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
+    """The server's environment; ``PYTHONPATH`` is kept, so that ``PYTHONPATH=../old/server``
+    measures another checkout's server with this checkout's benchmark."""
+    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "PYTHONPATH")}
     return {**keep, "PYTHONUNBUFFERED": "1", "QWEN_LSP_API_KEY": "bench-not-a-key"}
 
 
