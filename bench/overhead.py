@@ -4,6 +4,10 @@ Every keystroke (``didChange``) is followed by an invoked request (no debounce).
 to a fake that streams the answer at the latency model's pace; hits are answered from the
 typed-through cache. Per keystroke:
 
+- **server time**: the server's own share of the wait, from the I/O events it logs at DEBUG (a
+  second run of the same keystrokes, as the logging costs CPU): from reading the ``didChange`` to
+  writing the request, plus from the last read of the reply to writing the answer (a hit: from
+  the ``didChange`` to the answer);
 - **server CPU**: the CPU time the server process used for the keystroke (all threads, from
   ``/proc/PID/task/*/schedstat``): its own work, with no waiting in it. On a miss, most of it is
   spent while the model streams, off the user's wait;
@@ -12,9 +16,9 @@ typed-through cache. Per keystroke:
   to the answer at the client. It also holds the client's JSON, the pipe, and the fake's HTTP
   and TLS work in this process, so it is an upper bound;
 - **round trip** (hits): the client's wall time from request to answer;
-- **the SDK alone**: the CPU time of the same streams read with the openai SDK and nothing else
-  (``post`` and ``aiter_lines``, in a process of its own): the part of a miss that is the HTTP
-  client's.
+- **the openai SDK alone**: the CPU time of the same streams read with the openai SDK and
+  nothing else (``post`` and ``aiter_lines``, in a process of its own), for comparison: the
+  server used it until it cost more than its worth (``engine/upstream.py``).
 
 The https rows use a self-signed certificate the server is told to trust. ``opened ahead`` counts
 the requests that came over a connection opened before their keystroke: the others paid a TCP
@@ -197,7 +201,7 @@ async def overhead(lines: int, env: dict[str, str]) -> str:
         f"misses streamed at {1 / CHUNK_DELAY:.0f} tokens/s)",
         "",
         "| file | miss: server time (to the provider + after the reply) | miss: added latency at "
-        "the client | miss: server CPU | miss: the SDK alone | opened ahead "
+        "the client | miss: server CPU | miss: the openai SDK alone | opened ahead "
         "| typed-through hit: server time | hit: round trip | hit: server CPU |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
