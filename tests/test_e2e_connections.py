@@ -53,7 +53,8 @@ async def test_the_next_completion_goes_out_on_a_connection_opened_ahead(
 
         assert await stale == []
         assert [item.insert_text for item in fresh] == ["eturn 0"]
-        assert upstream.requests[0].disconnected_at is not None
+        # The close (a TLS close_notify, over https) reaches the fake's thread on its own time.
+        assert await until(upstream, lambda: upstream.requests[0].disconnected_at is not None)
         # ... and the newer request came over it.
         assert upstream.requests[1].connected_at < asked
 

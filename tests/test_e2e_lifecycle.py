@@ -190,7 +190,8 @@ async def test_a_stream_that_goes_another_way_than_the_typing_is_closed_and_aske
     assert texts(second) == ["urn total"]
     assert await first == []
     assert len(upstream.requests) == 2
-    assert upstream.requests[0].disconnected_at is not None
+    # The close reaches the fake's thread for that request on its own time.
+    assert await until(upstream, lambda: upstream.requests[0].disconnected_at is not None)
     assert upstream.requests[1].messages[-1]["content"].endswith("    ret")
     gate.set()
 

@@ -13,8 +13,8 @@ httpx's default transport (httpcore over anyio) costs the user's wait twice:
   HTTP/1.1 parser httpcore itself uses, runs directly on asyncio streams: one write per request,
   one read per network packet.
 
-httpx stays in charge of everything above the wire (the request, headers, content decoding,
-errors), so the SDK works unchanged on top.
+httpx stays in charge of everything above the wire (the request, headers, redirects, content
+decoding, its error types, which this transport raises too).
 
 The first connection need not wait either: ``warm`` opens the spare before any request (at start,
 and when typing resumes after a spare expired), and the TLS context, whose CA bundle takes 60 to
