@@ -136,8 +136,9 @@ class FakeUpstream:
         self.connections.append(at)
         self.idle.add(connection)
 
-    def count_end(self) -> None:
+    def count_end(self, connection: socket.socket) -> None:
         self.ended += 1
+        self.idle.discard(connection)
 
     def drop_idle(self) -> int:
         """Hang up on every connection waiting for its first request, as an idle server does."""
@@ -189,7 +190,7 @@ def _handler_for(fake: FakeUpstream) -> type[BaseHTTPRequestHandler]:
 
         def finish(self) -> None:
             super().finish()
-            fake.touch(fake.count_end)
+            fake.touch(lambda: fake.count_end(self.request))
 
         def do_POST(self) -> None:
             fake.touch(lambda: fake.idle.discard(self.request))

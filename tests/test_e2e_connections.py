@@ -78,6 +78,19 @@ async def test_a_connection_is_open_before_the_first_completion_and_after_a_hang
     assert len(upstream.requests) == 1
 
 
+async def test_new_settings_close_the_old_spare_and_open_another(
+    start_server: StartServer, upstream: FakeUpstream
+) -> None:
+    lsp = await start_server(options={"baseUrl": upstream.base_url})
+    assert await until(upstream, lambda: len(upstream.idle) == 1)  # opened at start-up
+
+    settings = {"qwenLsp": {"baseUrl": upstream.base_url, "model": "qwen3-coder-plus"}}
+    lsp.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=settings))
+
+    assert await until(upstream, lambda: upstream.ended == 1 and len(upstream.connections) == 2)
+    assert await until(upstream, lambda: len(upstream.idle) == 1)
+
+
 async def test_a_spare_left_unused_is_closed_after_its_lifetime(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -128,6 +128,7 @@ class SpareTransport(httpx2.AsyncBaseTransport):
         self._spares: dict[Origin, Connection] = {}
         self._opening: dict[Origin, asyncio.Task[None]] = {}
         self._busy: set[Connection] = set()
+        self._retired = False
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         origin = _origin(request.url)
@@ -162,6 +163,15 @@ class SpareTransport(httpx2.AsyncBaseTransport):
         self._spares.clear()
         self._busy.clear()
 
+    def retire(self) -> None:
+        """Open no more spares and close those waiting; requests under way run to their end."""
+        self._retired = True
+        for task in self._opening.values():
+            task.cancel()
+        for spare in self._spares.values():
+            spare.close()
+        self._spares.clear()
+
     def warm(self, url: httpx2.URL) -> None:
         """Have a spare open for ``url``'s origin (in the background; a failure is silent)."""
         origin = _origin(url)
@@ -183,7 +193,7 @@ class SpareTransport(httpx2.AsyncBaseTransport):
         connection.close()
 
     def _open_spare(self, origin: Origin) -> None:
-        if origin not in self._spares and origin not in self._opening:
+        if not self._retired and origin not in self._spares and origin not in self._opening:
             task = asyncio.get_running_loop().create_task(self._open(origin))
             self._opening[origin] = task
             task.add_done_callback(lambda _: self._opening.pop(origin, None))

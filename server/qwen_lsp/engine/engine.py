@@ -79,6 +79,8 @@ class Engine:
     def configure(self, settings: Settings) -> None:
         """Use new settings from the next request on (a new client if the endpoint changed)."""
         self._settings = settings
+        if self._upstream is not None:
+            self._upstream.retire()
         self._upstream = None
         self._scheduler.policy = _policy(settings)
         self._guard.configure(settings)

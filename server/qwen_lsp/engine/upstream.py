@@ -57,6 +57,11 @@ class Upstream:
             headers=request_headers(settings),
         )
 
+    def retire(self) -> None:
+        """Settings changed: let go of the connections opened for requests that will not come."""
+        if self._transport is not None:
+            self._transport.retire()
+
     def warm(self) -> None:
         """Open a connection to the provider for the next request (through a proxy: nothing)."""
         if self._transport is not None:
