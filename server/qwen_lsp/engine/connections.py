@@ -156,11 +156,9 @@ class SpareTransport(httpx2.AsyncBaseTransport):
         )
 
     async def aclose(self) -> None:
-        for task in self._opening.values():
-            task.cancel()
-        for connection in [*self._spares.values(), *self._busy]:
+        self.retire()
+        for connection in self._busy:
             connection.close()
-        self._spares.clear()
         self._busy.clear()
 
     def retire(self) -> None:
@@ -175,13 +173,12 @@ class SpareTransport(httpx2.AsyncBaseTransport):
     def warm(self, url: httpx2.URL) -> None:
         """Have a spare open for ``url``'s origin (in the background; a failure is silent)."""
         origin = _origin(url)
-        spare = self._spares.get(origin)
-        if spare is not None and not spare.usable():
-            del self._spares[origin]
-            spare.close()
+        if (spare := self._take(origin)) is not None:
+            self._spares[origin] = spare  # still good: it stays (its expiry still holds)
         self._open_spare(origin)
 
     def _take(self, origin: Origin) -> Connection | None:
+        """The origin's spare, if it is still usable (an unusable one is closed)."""
         spare = self._spares.pop(origin, None)
         if spare is not None and not spare.usable():
             spare.close()
@@ -243,7 +240,7 @@ async def _within(seconds: float | None, work: Awaitable[T]) -> T:
 
 
 # Per phase: what a timeout and what any other failure become (httpx's own exception types, so
-# the SDK and our error messages treat them as they treat httpx's).
+# httpx and our error messages treat them as they treat httpx's).
 _Errors = tuple[type[httpx2.TransportError], type[httpx2.TransportError]]
 _CONNECT_ERRORS: _Errors = (httpx2.ConnectTimeout, httpx2.ConnectError)
 _WRITE_ERRORS: _Errors = (httpx2.WriteTimeout, httpx2.WriteError)

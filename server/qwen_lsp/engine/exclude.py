@@ -55,11 +55,14 @@ def _patterns(user_globs: tuple[str, ...]) -> tuple[tuple[re.Pattern[str], bool]
     Compiled once: the first file checked paid 12 ms for compiling the secrets' patterns.
     A path pattern also matches at any folder (``*/`` before it).
     """
+    translate = fnmatch.translate  # each translation ends in \Z: alternatives need no group
     compiled = []
     for pattern in map(os.path.normcase, DEFAULT_EXCLUDES + user_globs):
         on_path = "/" in pattern
-        source = f"(?:{fnmatch.translate(pattern)})|(?:{fnmatch.translate('*/' + pattern)})"
-        compiled.append((re.compile(source if on_path else fnmatch.translate(pattern)), on_path))
+        source = translate(pattern)
+        if on_path:
+            source += "|" + translate("*/" + pattern)
+        compiled.append((re.compile(source), on_path))
     return tuple(compiled)
 
 
