@@ -44,7 +44,8 @@ class Editor:
         self.history: dict[str, list[tuple[float, str]]] = {}  # uri → (time, prefix at cursor)
         self._pending: list[asyncio.Task[None]] = []
         self._drain: asyncio.Task[None] | None = None
-        self.io: list[tuple[float, str]] = []  # (time, event): the server's I/O at DEBUG
+        # (time, event, CPU time of the server's loop thread): the server's I/O at DEBUG
+        self.io: list[tuple[float, str, float]] = []
 
     async def start(self, env: dict[str, str], options: dict[str, Any]) -> None:
         await self.client.start_io(sys.executable, "-m", "qwen_lsp", env=env)
@@ -161,7 +162,8 @@ class Editor:
         while chunk := await stream.read(65536):
             text = rest + chunk.decode(errors="replace")
             text, _, rest = text.rpartition("\n")
-            self.io.extend((float(at), event) for event, at in _IO_EVENT.findall(text))
+            found = _IO_EVENT.findall(text)
+            self.io.extend((float(at), event, float(cpu or "nan")) for event, at, cpu in found)
 
     async def _ask(self, request: asyncio.Future[Any], answer: Answer) -> None:
         result = await request
@@ -177,4 +179,5 @@ def _position(text: str, offset: int) -> types.Position:
     return types.Position(line=line, character=character)
 
 
-_IO_EVENT = re.compile(r"qwen_lsp\.io: (.+) at (\d+\.\d+)$", re.MULTILINE)
+# An older server logs no CPU time: its events count with NaN there.
+_IO_EVENT = re.compile(r"qwen_lsp\.io: (.+) at (\d+\.\d+)(?: cpu (\d+\.\d+))?$", re.MULTILINE)

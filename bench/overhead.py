@@ -37,6 +37,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import httpx2
 import openai
@@ -64,6 +65,11 @@ def large_file(lines: int) -> tuple[str, int]:
     return head + "\n\n" + "".join(blocks[len(blocks) // 2 :]), len(head)
 
 
+class Span(NamedTuple):
+    wall: float  # seconds on the clock
+    cpu: float  # of them, seconds the server's loop thread ran
+
+
 @dataclass
 class Keystrokes:
     cpu: list[float] = field(default_factory=list)  # the server's CPU seconds per keystroke
@@ -74,8 +80,8 @@ class Keystrokes:
     sdk_cpu: list[float] = field(default_factory=list)  # the same streams, the SDK alone
     # The server's own time, from its I/O events: keystroke → request written, and last
     # response read → answer written (a hit: keystroke → answer written, in ``server_to``).
-    server_to: list[float] = field(default_factory=list)
-    server_after: list[float] = field(default_factory=list)
+    server_to: list[Span] = field(default_factory=list)
+    server_after: list[Span] = field(default_factory=list)
 
 
 async def keystrokes(editor: Editor, cursor: int, typed: str) -> Keystrokes:
@@ -110,9 +116,10 @@ def server_time(measured: Keystrokes, editor: Editor, answers: range, upstream: 
 
     A keystroke's events run from the first message read after the previous answer arrived (its
     ``didChange``) to the next keystroke's: the request written, the last response read before
-    the answer, and the answer written (its last message).
+    the answer, and the answer written (its last message). Each span is measured twice: on the
+    clock, and in the CPU time of the server's loop thread (work, without the waits for a core).
     """
-    reads = [at for at, e in editor.io if e == "message read"]
+    reads = [at for at, e, _ in editor.io if e == "message read"]
     if not reads:
         return  # a server that logs no I/O events (an older one)
     starts = []  # of every keystroke after the first
@@ -121,15 +128,21 @@ def server_time(measured: Keystrokes, editor: Editor, answers: range, upstream: 
         starts.append(next(at for at in reads if at > answer.received))
     windows = list(itertools.pairwise([*starts, math.inf]))
     for first, end in windows[answers.start - 1 : answers.stop - 1]:
-        events = [(at, e) for at, e in editor.io if first <= at < end]
-        written = max(at for at, e in events if e == "message written")
+        events = [(at, e, cpu) for at, e, cpu in editor.io if first <= at < end]
+        begin = events[0]
+        written = max((at, cpu) for at, e, cpu in events if e == "message written")
         if not upstream:
-            measured.server_to.append(written - first)
+            measured.server_to.append(_span(begin, written))
             continue
-        sent = next(at for at, e in events if e == "request written")
-        read = max(at for at, e in events if e == "response read" and at < written)
-        measured.server_to.append(sent - first)
-        measured.server_after.append(written - read)
+        sent = next((at, cpu) for at, e, cpu in events if e == "request written")
+        read = max((at, cpu) for at, e, cpu in events if e == "response read" and at < written[0])
+        measured.server_to.append(_span(begin, sent))
+        measured.server_after.append(_span(read, written))
+
+
+def _span(start: tuple[float, ...], end: tuple[float, ...]) -> Span:
+    """Seconds from ``start`` to ``end``, events' (time, ..., cpu): on the clock, and of CPU."""
+    return Span(end[0] - start[0], end[-1] - start[-1])
 
 
 async def measure(
@@ -200,25 +213,38 @@ async def overhead(lines: int, env: dict[str, str]) -> str:
         f"**server-side overhead per keystroke** ({SAMPLES} keystrokes each, p50 / p95 ms; "
         f"misses streamed at {1 / CHUNK_DELAY:.0f} tokens/s)",
         "",
-        "| file | miss: server time (to the provider + after the reply) | miss: added latency at "
-        "the client | miss: server CPU | miss: the openai SDK alone | opened ahead "
-        "| typed-through hit: server time | hit: round trip | hit: server CPU |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| file | miss: server time (to the provider + after the reply) | miss: of it, work "
+        "| miss: added latency at the client | miss: server CPU | miss: the openai SDK alone "
+        "| opened ahead | typed-through hit: server time | hit: of it, work | hit: round trip "
+        "| hit: server CPU |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for size, https in ((200, False), (lines, False), (lines, True)):
         misses, hits = await measure(size, env, https)
         traced_misses, traced_hits = await measure(size, env, https, traced=True)
-        traced = zip(traced_misses.server_to, traced_misses.server_after, strict=True)
-        server = [a + b for a, b in traced]
+        to, after = traced_misses.server_to, traced_misses.server_after
         added = [a + b for a, b in zip(misses.to_provider, misses.from_provider, strict=True)]
         rows.append(
-            f"| {size:,} lines, {'https' if https else 'http'} | {spread(server)} "
-            f"({spread(traced_misses.server_to)} + {spread(traced_misses.server_after)}) "
+            f"| {size:,} lines, {'https' if https else 'http'} | {spread(joined(to, after))} "
+            f"({spread(walls(to))} + {spread(walls(after))}) "
+            f"| {spread(joined(to, after, cpu=True))} "
             f"| {spread(added)} | {spread(misses.cpu)} | {spread(misses.sdk_cpu)} "
-            f"| {misses.opened_ahead}/{SAMPLES} | {spread(traced_hits.server_to)} "
+            f"| {misses.opened_ahead}/{SAMPLES} | {spread(walls(traced_hits.server_to))} "
+            f"| {spread(joined(traced_hits.server_to, [], cpu=True))} "
             f"| {spread(hits.trips)} | {spread(hits.cpu)} |"
         )
     return "\n".join(rows)
+
+
+def walls(spans: list[Span]) -> list[float]:
+    return [span.wall for span in spans]
+
+
+def joined(first: list[Span], then: list[Span], cpu: bool = False) -> list[float]:
+    """Per keystroke, its spans added up: on the clock, or (``cpu``) the work; ``then`` may be
+    empty."""
+    groups = zip(first, then, strict=True) if then else ((span,) for span in first)
+    return [sum(span.cpu if cpu else span.wall for span in group) for group in groups]
 
 
 def spread(seconds: list[float]) -> str:

@@ -42,6 +42,19 @@ def test_cache_serves_what_is_left_after_typing_along(typed: str, expected: obje
     assert (found.text if isinstance(found, Completion) else found) == expected
 
 
+@pytest.mark.parametrize(
+    "later",
+    [
+        prompt("   xr"),  # ends with the completion's start, but the stored prefix was changed
+        prompt("    r", suffix="\nmore\n"),  # typed along, but the text after the cursor moved
+    ],
+)
+def test_typing_along_needs_the_rest_of_the_prompt_unchanged(later: Prompt) -> None:
+    cache = CompletionCache()
+    cache.store("a", prompt("    "), Completion("return total"))
+    assert cache.lookup("a", later) is MISS
+
+
 def test_cache_is_per_document_and_needs_the_same_context() -> None:
     cache = CompletionCache()
     cache.store("a", prompt("x = "), Completion("1"))

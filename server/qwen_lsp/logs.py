@@ -41,7 +41,8 @@ def setup(level: str = "INFO") -> None:
 
 
 def io_event(event: str) -> None:
-    """At DEBUG, note that ``event`` happened, and when (monotonic seconds, as all processes on
-    the machine count them): where a completion's time goes, without the code in it."""
+    """At DEBUG, note that ``event`` happened, when (monotonic seconds, as all processes on the
+    machine count them) and at what CPU time of the loop's thread: where a completion's time
+    goes, and how much of it was work rather than waiting for a core, without the code in it."""
     if _IO.isEnabledFor(logging.DEBUG):
-        _IO.debug("%s at %.6f", event, time.monotonic())
+        _IO.debug("%s at %.6f cpu %.6f", event, time.monotonic(), time.thread_time())

@@ -40,6 +40,20 @@ def remainder(completion: Completion, typed: str) -> Completion | None:
     return None
 
 
+def typed_through(earlier: Prompt, completion: Completion, later: Prompt) -> Completion | None:
+    """The rest of ``completion`` if ``later`` is ``earlier`` with the completion's start typed.
+
+    ``remainder(completion, typed_since(earlier, later))``, checked cheapest first: the typed text
+    against the completion before the prompts' long texts, so that a miss over a full cache
+    costs microseconds, not a comparison of every entry's prefix and context (0.4 ms).
+    """
+    typed = len(later.prefix) - len(earlier.prefix)
+    if not 0 < typed < len(completion.text) or not later.prefix.endswith(completion.text[:typed]):
+        return None
+    since = typed_since(earlier, later)
+    return None if since is None else remainder(completion, since)
+
+
 class CompletionCache:
     """A bounded LRU of completions per document, in a bounded number of documents.
 
@@ -96,8 +110,7 @@ class CompletionCache:
             return entries[prompt]
         for earlier in reversed(entries):
             found = entries[earlier]
-            typed = typed_since(earlier, prompt)
-            if found is not None and typed is not None and (rest := remainder(found, typed)):
+            if found is not None and (rest := typed_through(earlier, found, prompt)):
                 self.hits += 1
                 return rest
         return MISS
