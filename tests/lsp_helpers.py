@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from lsprotocol import types
@@ -78,3 +80,30 @@ def plain(value: Any) -> Any:
 
 def statuses(lsp: LanguageClient) -> list[dict[str, Any]]:
     return [plain(s) for s in lsp.statuses]  # type: ignore[attr-defined]
+
+
+async def published(lsp: LanguageClient, wanted: dict[str, Any]) -> list[dict[str, Any]]:
+    """The statuses once ``wanted`` is among them (a status goes out a moment after it changes,
+    so an answer can arrive before the status its request left behind)."""
+    return await _until_statuses(lsp, lambda seen: wanted in seen, f"no status {wanted}")
+
+
+async def settled(lsp: LanguageClient, state: str, **fields: Any) -> list[dict[str, Any]]:
+    """The statuses once the last one published is in ``state``, with ``fields`` if given
+    (``kind=None``: no kind)."""
+
+    def done(seen: list[dict[str, Any]]) -> bool:
+        last = seen[-1] if seen else {}
+        return last.get("state") == state and all(last.get(k) == v for k, v in fields.items())
+
+    return await _until_statuses(lsp, done, f"the state never became {state} {fields}")
+
+
+async def _until_statuses(
+    lsp: LanguageClient, done: Callable[[list[dict[str, Any]]], bool], failure: str
+) -> list[dict[str, Any]]:
+    for _ in range(1000):
+        if done(seen := statuses(lsp)):
+            return seen
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"{failure}: {statuses(lsp)}")

@@ -13,7 +13,7 @@ from pytest_lsp import LanguageClient
 
 from tests.conftest import TEST_KEY, StartServer
 from tests.fake_upstream import FakeUpstream, Reply
-from tests.lsp_helpers import inline, open_document, plain, statuses
+from tests.lsp_helpers import inline, open_document, plain, published, settled, statuses
 
 URI = "file:///work/project/faults.py"
 POSITION = types.Position(0, 4)
@@ -95,7 +95,8 @@ async def test_fault_gives_one_status_empty_answers_and_recovers(
     assert answers == [[]] * 5
     if fault.base_url is None:
         assert len(upstream.requests) == fault.calls
-    failures = [s for s in statuses(lsp) if s["state"] not in ("busy", "ready")]
+    seen = await settled(lsp, fault.state)
+    failures = [s for s in seen if s["state"] not in ("busy", "ready")]
     assert [(s["state"], s["kind"]) for s in failures] == [(fault.state, fault.kind)]
     assert TEST_KEY not in str(failures)
     shown = [m.message for m in lsp.messages if m.type <= types.MessageType.Warning]
@@ -109,7 +110,7 @@ async def test_fault_gives_one_status_empty_answers_and_recovers(
     items = await inline(lsp, URI, POSITION)
 
     assert [item.insert_text for item in items] == ["42"]
-    assert statuses(lsp)[-1] == {"state": "ready"}
+    assert (await settled(lsp, "ready", kind=None))[-1] == {"state": "ready"}
 
 
 async def until_answered(lsp: LanguageClient, limit: int = 400) -> list[types.InlineCompletionItem]:
@@ -134,9 +135,8 @@ async def test_breaker_probes_once_and_recovers_without_a_settings_change(
 
     assert items[0].insert_text == "42"
     assert len(upstream.requests) == THRESHOLD + 1  # the failures, then one successful probe
-    states = [s["state"] for s in statuses(lsp)]
+    states = [s["state"] for s in await settled(lsp, "ready", kind=None)]
     assert states.count("error") == 1
-    assert states[-1] == "ready"
     assert [m.type for m in lsp.messages] == [types.MessageType.Error]
 
 
@@ -158,10 +158,11 @@ async def test_rate_limit_honours_retry_after_and_pauses_requests(
 
     assert items[0].insert_text == "42"
     assert len(upstream.requests) == 2  # nothing was sent while paused
-    (limited,) = [s for s in statuses(lsp) if s["state"] == "rate_limited"]
+    seen = await settled(lsp, "ready", kind=None)
+    (limited,) = [s for s in seen if s["state"] == "rate_limited"]
     assert limited["kind"] == "rate_limited"
     assert limited["retryInMs"] >= 300
-    assert statuses(lsp)[-1] == {"state": "ready"}
+    assert seen[-1] == {"state": "ready"}
 
 
 async def test_stats_count_requests_tokens_failures_and_feedback(
@@ -217,7 +218,7 @@ async def test_request_budget_stops_upstream_calls_and_says_so(
 
     assert [len(a) for a in answers] == [1, 1, 0, 0]
     assert len(upstream.requests) == 2
-    (limited,) = [s for s in statuses(lsp) if s["state"] == "rate_limited"]
+    (limited,) = [s for s in await settled(lsp, "rate_limited") if s["state"] == "rate_limited"]
     assert limited["kind"] == "budget" and "2 requests a minute" in limited["message"]
     assert [m.type for m in lsp.messages] == [types.MessageType.Warning]
 
@@ -229,17 +230,8 @@ async def test_daily_token_budget(start_server: StartServer, upstream: FakeUpstr
     answers = [await in_new_document(lsp, n) for n in range(3)]
 
     assert [len(a) for a in answers] == [1, 0, 0]
-    (limited,) = [s for s in statuses(lsp) if s["state"] == "rate_limited"]
+    (limited,) = [s for s in await settled(lsp, "rate_limited") if s["state"] == "rate_limited"]
     assert "daily budget" in limited["message"] and "tomorrow" in limited["message"]
-
-
-async def until_status(lsp: LanguageClient, wanted: dict[str, Any]) -> list[dict[str, Any]]:
-    """Wait, without any request (no keystroke), until the server publishes ``wanted``."""
-    for _ in range(1000):
-        if wanted in statuses(lsp):
-            return statuses(lsp)
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"no status {wanted} in {statuses(lsp)}")
 
 
 RESUMED = {
@@ -255,13 +247,13 @@ async def test_rate_limit_pause_end_is_published_without_a_keystroke(
     lsp = await rate_limited_for_a_moment(start_server, upstream)
     assert await inline(lsp, URI, POSITION) == []
 
-    seen = await until_status(lsp, RESUMED)
+    seen = await published(lsp, RESUMED)
 
     assert [s["state"] for s in seen[-2:]] == ["rate_limited", "ready"]
     assert len(upstream.requests) == 1  # announcing the end of the pause sends nothing
     (item,) = await inline(lsp, URI, POSITION)  # the next keystroke is the probe
     assert item.insert_text == "42"
-    assert statuses(lsp)[-1] == {"state": "ready"}
+    assert (await settled(lsp, "ready", kind=None))[-1] == {"state": "ready"}
     assert len(upstream.requests) == 2
 
 
@@ -274,14 +266,15 @@ async def test_open_breaker_end_is_published_and_a_failed_probe_adds_no_message(
     for _ in range(THRESHOLD):
         assert await inline(lsp, URI, POSITION) == []
 
-    await until_status(lsp, RESUMED)
+    await published(lsp, RESUMED)
     assert len(upstream.requests) == THRESHOLD
     lsp.statuses.clear()  # type: ignore[attr-defined]
     assert await inline(lsp, URI, POSITION) == []  # the probe fails: open again
-    await until_status(lsp, RESUMED)  # ... and its end is announced again
+    await published(lsp, RESUMED)  # ... and its end is announced again
 
     assert len(upstream.requests) == THRESHOLD + 1
-    assert [s["state"] for s in statuses(lsp)] == ["busy", "error", "ready"]
+    # A probe that fails within the status delay shows no busy in between: no flicker.
+    assert [s["state"] for s in statuses(lsp) if s["state"] != "busy"] == ["error", "ready"]
     assert [m.type for m in lsp.messages] == [types.MessageType.Error]  # one message in all
 
 
@@ -306,7 +299,7 @@ async def test_complete_block_failures_go_through_the_same_breaker(
 
     assert answers == [None] * 5
     assert len(upstream.requests) == fault.calls  # as for inline requests: not hammered
-    failures = [s for s in statuses(lsp) if s["state"] not in ("busy", "ready")]
+    failures = [s for s in await settled(lsp, fault.state) if s["state"] not in ("busy", "ready")]
     assert [(s["state"], s["kind"]) for s in failures] == [(fault.state, fault.kind)]
     shown = [m.message for m in lsp.messages if m.type <= types.MessageType.Warning]
     assert len(shown) == (1 if fault.alert else 0)

@@ -16,7 +16,7 @@ from lsprotocol import types
 
 from tests.conftest import StartServer, server_env
 from tests.fake_upstream import FakeUpstream, Reply
-from tests.lsp_helpers import inline, open_document, statuses
+from tests.lsp_helpers import inline, open_document, settled
 from tests.raw_lsp import raw_session
 
 CANARY = "sk-canary-" + uuid.uuid4().hex  # unique: any hit in any output is a leak
@@ -126,7 +126,7 @@ async def test_tls_certificates_are_verified(
 
         assert await inline(lsp, "file:///p/a.py", types.Position(0, 4)) == []
 
-        kinds = [getattr(s, "kind", None) for s in lsp.statuses]  # type: ignore[attr-defined]
+        kinds = [s.get("kind") for s in await settled(lsp, "error")]
         assert "tls" in kinds
         assert impostor.requests == []  # no request (and no key) went over the unverified link
 
@@ -238,7 +238,7 @@ async def test_a_project_file_endpoint_gets_nothing_until_the_user_trusts_it(
         assert len(upstream.requests) == 1
         return
     assert items == [] and upstream.requests == []
-    last = statuses(lsp)[-1]
+    last = (await settled(lsp, "error"))[-1]
     assert (last["state"], last["kind"]) == ("error", "untrusted_endpoint")
     [message] = [m.message for m in lsp.messages if "trustedBaseUrls" in m.message]
     assert upstream.base_url in message and ".qwen-lsp.toml" in message

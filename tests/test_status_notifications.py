@@ -1,15 +1,21 @@
 """``$/qwenLsp/status`` reaches editors: never before the initialize response, which LSP forbids
-(VS Code's client drops such a notification, so its status bar would never learn the state)."""
+(VS Code's client drops such a notification, so its status bar would never learn the state), and
+once per change that lasts."""
 
 from __future__ import annotations
 
 import asyncio
 
 import pytest
+from lsprotocol import types
 
 from tests.conftest import StartServer
+from tests.fake_upstream import FakeUpstream, Reply
+from tests.lsp_helpers import inline, open_document, settled
 
 STATUS = "$/qwenLsp/status"
+URI = "file:///work/project/status.py"
+POSITION = types.Position(0, 4)
 
 
 @pytest.mark.parametrize(("options", "first"), [({}, "ready"), ({"apiKey": ""}, "disabled")])
@@ -20,3 +26,18 @@ async def test_first_status_follows_initialized(
     # Waiting starts after the initialize response: a status sent during initialize never comes.
     status = await asyncio.wait_for(lsp.wait_for_notification(STATUS), timeout=20)
     assert status.state == first
+
+
+async def test_a_slow_answer_shows_busy_then_ready_once_each(
+    start_server: StartServer, upstream: FakeUpstream
+) -> None:
+    upstream.default = Reply.text("42\n", ttft=0.6)  # far longer than the status delay
+    lsp = await start_server()
+    open_document(lsp, URI, "x = \n")
+    await settled(lsp, "ready")
+    lsp.statuses.clear()  # type: ignore[attr-defined]
+
+    items = await inline(lsp, URI, POSITION)
+
+    assert [item.insert_text for item in items] == ["42"]
+    assert [s["state"] for s in await settled(lsp, "ready")] == ["busy", "ready"]
