@@ -1,17 +1,22 @@
-"""Incremental edits applied by splicing the text.
+"""Incremental edits applied by splicing the text, and handed to our handler directly.
 
 pygls rebuilds the whole document line by line for every change: 6.5 ms a keystroke on a
 20,000-line file, more than the rest of a completion request. Splicing at the two offsets costs a
 string copy (0.05 ms). Anything unusual (a range past the end) goes the pygls way.
+
+pygls' dispatch of a notification to a built-in generator handler, which yields to the user's
+handler, costs more than the splice: two message ids from ``uuid4``, two futures, the generator,
+and handler-kind checks, 0.3 ms of every keystroke's wait. A change is handled here instead, its
+params structured and validated by pygls as before.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from typing import Any
 
 from lsprotocol import types
-from pygls.protocol import LanguageServerProtocol, lsp_method
+from pygls.exceptions import FeatureNotificationError
+from pygls.protocol import LanguageServerProtocol
 from pygls.workspace import TextDocument
 
 from qwen_lsp.lsp.documents import encoding_of, open_document
@@ -40,16 +45,22 @@ def splice(text: str, change: types.TextDocumentContentChangeEvent, encoding: En
 class SplicingProtocol(LanguageServerProtocol):
     """The standard protocol with a cheaper ``didChange``."""
 
-    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
-    def lsp_text_document__did_change(
-        self, params: types.DidChangeTextDocumentParams
-    ) -> Generator[Any, Any, None]:
+    def handle_message(self, message: Any) -> None:
+        if type(message) is not types.DidChangeTextDocumentNotification or self._shutdown:
+            super().handle_message(message)
+            return
+        try:
+            self._changed(message.params)
+        except Exception as error:  # as pygls treats a failing notification handler
+            self._server._report_server_error(error, FeatureNotificationError)
+
+    def _changed(self, params: types.DidChangeTextDocumentParams) -> None:
         document = open_document(self.workspace, params.text_document.uri)
         if document is None or not _apply(document, params, encoding_of(self.workspace)):
             for change in params.content_changes:
                 self.workspace.update_text_document(params.text_document, change)
         if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
-            yield handler, (params,), None
+            handler(params)  # ours, synchronous (tracking.py)
 
 
 def _apply(
