@@ -12,7 +12,7 @@ from qwen_lsp.engine.indentation import detect_indent
 from qwen_lsp.engine.instructions import user_message
 from qwen_lsp.engine.model import CompletionTask, IndentStyle
 from qwen_lsp.engine.shared_start import prompt_text, shared_start, shared_start_ratio
-from qwen_lsp.engine.tokens import estimate_tokens
+from qwen_lsp.engine.tokens import chars_within, estimate_tokens
 
 
 def test_short_documents_are_sent_whole() -> None:
@@ -78,6 +78,23 @@ def test_suffix_stays_identical_while_typing() -> None:
         for n in range(len(typed))
     }
     assert len(suffixes) == 1
+
+
+@pytest.mark.parametrize(
+    "text", ["abcdefghij" * 5, "ab 日本 cd" * 5, "日本語" * 10, "x" * 7, "é" + "a" * 30]
+)
+@pytest.mark.parametrize("from_end", [True, False])
+def test_chars_within_is_the_longest_piece_in_budget(text: str, from_end: bool) -> None:
+    start, end = 3, len(text) - 2
+    for budget in (0, 1, 2, 5, 40):
+        found = chars_within(text, start, end, budget, from_end=from_end)
+        fits = [
+            n
+            for n in range(end - start + 1)
+            if estimate_tokens(text[end - n : end] if from_end else text[start : start + n])
+            <= budget
+        ]
+        assert found == max(fits), (budget, found)
 
 
 def test_token_estimate() -> None:

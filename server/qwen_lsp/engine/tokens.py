@@ -27,6 +27,8 @@ def chars_within(text: str, start: int, end: int, budget: int, *, from_end: bool
     """
     # No character costs less than 1/4 token, so more than 4 * budget characters never fit.
     low, high = 0, min(end - start, budget * ASCII_CHARS_PER_TOKEN)
+    if text.isascii():  # known without a scan: then every character costs exactly 1/4 token
+        return high
     while low < high:
         middle = (low + high + 1) // 2
         piece = text[end - middle : end] if from_end else text[start : start + middle]

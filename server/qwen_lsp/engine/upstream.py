@@ -50,9 +50,11 @@ class Upstream:
         connect = min(timeout, 3.0)
         self._urls: dict[str, httpx2.URL] = {}  # endpoint path → URL, parsed once
         self._transport = None if uses_proxy(settings.base_url) else SpareTransport(connect)
+        timeouts = httpx2.Timeout(timeout, connect=connect)
+        self._extensions = {"timeout": timeouts.as_dict()}  # what the client would add
         self._client = httpx2.AsyncClient(
             transport=self._transport,  # None: httpx's own, which honours the proxy
-            timeout=httpx2.Timeout(timeout, connect=connect),
+            timeout=timeouts,
             follow_redirects=True,
             headers=request_headers(settings),
         )
@@ -91,9 +93,9 @@ class Upstream:
     async def _read(
         self, url: httpx2.URL, body: dict[str, Any], events: Events, stats: StreamStats
     ) -> AsyncGenerator[str, None]:
-        settings, client = self._settings, self._client
+        settings = self._settings
         try:
-            response = await client.send(client.build_request("POST", url, json=body), stream=True)
+            response = await self._post(url, body)
         except httpx2.HTTPError as exc:
             raise from_transport(exc, settings, mid_stream=False) from None
         try:
@@ -113,6 +115,25 @@ class Upstream:
             await response.aclose()
         if stats.finish_reason is None:  # reached only when the stream ended by itself
             raise UpstreamError("stream", "The provider's stream ended before the reply did.")
+
+    async def _post(self, url: httpx2.URL, body: dict[str, Any]) -> httpx2.Response:
+        """The streamed response to POSTing ``body``: on our transport, straight to it.
+
+        The client's cookie jar, auth and redirect steps cost 0.2 ms of every request's way out,
+        for nothing a provider uses. Should a redirect come, the client asks again and follows it
+        (without the key, to another host).
+        """
+        client, transport = self._client, self._transport
+        if transport is not None:
+            request = httpx2.Request(
+                "POST", url, json=body, headers=client.headers, extensions=self._extensions
+            )
+            response = await transport.handle_async_request(request)
+            if not response.has_redirect_location:
+                response.request = request
+                return response
+            await response.aclose()
+        return await client.send(client.build_request("POST", url, json=body), stream=True)
 
     async def aclose(self) -> None:
         await self._client.aclose()
