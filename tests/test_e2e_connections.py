@@ -142,3 +142,15 @@ def test_a_proxied_endpoint_keeps_httpx_transport(
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     assert uses_proxy(url) is proxied
+
+
+async def test_a_provider_that_cannot_be_reached_is_not_tried_on_every_keystroke() -> None:
+    with FakeUpstream(Reply.text("1\n")) as upstream:  # plain HTTP: every TLS handshake fails
+        url = httpx2.URL(upstream.base_url.replace("http://", "https://"))
+        transport = SpareTransport(connect_timeout=3.0)
+        for _ in range(20):  # keystrokes, each asking for a spare
+            transport.warm(url)
+            await asyncio.sleep(0.01)
+        await transport.aclose()
+
+        assert len(upstream.connections) == 1  # then it waits (0.5 s, doubling) before a retry

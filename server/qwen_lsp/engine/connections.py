@@ -18,7 +18,8 @@ decoding, its error types, which this transport raises too).
 
 The first connection need not wait either: ``warm`` opens the spare before any request (at start,
 and when typing resumes after a spare expired), and the TLS context, whose CA bundle takes 60 to
-100 ms to load, is built once per process in a thread.
+100 ms to load, is built once per process in a thread. A spare that fails to open is tried again
+only after a back-off (``SPARE_RETRY``).
 """
 
 from __future__ import annotations
@@ -39,6 +40,11 @@ import httpx2
 from qwen_lsp.logs import io_event
 
 SPARE_LIFETIME = 30.0  # seconds
+# After a spare fails to open, the next try waits this long, doubling up to the maximum: with
+# the provider down or its name not resolving, typing does not cost a connect or a DNS lookup
+# per keystroke. A request still connects on its own (and reports what fails).
+SPARE_RETRY = 0.5
+SPARE_RETRY_MAX = 30.0
 _READ_SIZE = 1 << 16
 _ALPN = ["http/1.1"]  # what we speak; a server that offers only h2 fails the handshake clearly
 
@@ -128,6 +134,7 @@ class SpareTransport(httpx2.AsyncBaseTransport):
         self._spares: dict[Origin, Connection] = {}
         self._opening: dict[Origin, asyncio.Task[None]] = {}
         self._busy: set[Connection] = set()
+        self._failed: dict[Origin, tuple[int, float]] = {}  # failures in a row, next try at
         self._retired = False
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
@@ -137,6 +144,7 @@ class SpareTransport(httpx2.AsyncBaseTransport):
         if connection is None:
             with _mapped(_CONNECT_ERRORS):
                 connection = await self._connect(origin, timeouts.get("connect"))
+            self._failed.pop(origin, None)  # reachable again: spares may open at once
         self._busy.add(connection)
         self._open_spare(origin)
         try:
@@ -190,16 +198,23 @@ class SpareTransport(httpx2.AsyncBaseTransport):
         connection.close()
 
     def _open_spare(self, origin: Origin) -> None:
-        if not self._retired and origin not in self._spares and origin not in self._opening:
-            task = asyncio.get_running_loop().create_task(self._open(origin))
-            self._opening[origin] = task
-            task.add_done_callback(lambda _: self._opening.pop(origin, None))
+        if self._retired or origin in self._spares or origin in self._opening:
+            return
+        if origin in self._failed and time.monotonic() < self._failed[origin][1]:
+            return  # the last try failed a moment ago
+        task = asyncio.get_running_loop().create_task(self._open(origin))
+        self._opening[origin] = task
+        task.add_done_callback(lambda _: self._opening.pop(origin, None))
 
     async def _open(self, origin: Origin) -> None:
         try:
             connection = await self._connect(origin, self._connect_timeout)
         except (OSError, asyncio.TimeoutError):
+            failures = self._failed.get(origin, (0, 0.0))[0] + 1
+            wait = min(SPARE_RETRY_MAX, SPARE_RETRY * 2 ** (failures - 1))
+            self._failed[origin] = failures, time.monotonic() + wait
             return  # the next request connects on its own, and reports what fails
+        self._failed.pop(origin, None)
         self._spares[origin] = connection
         loop = asyncio.get_running_loop()
         loop.call_at(connection.opened + SPARE_LIFETIME, self._expire, origin, connection)
