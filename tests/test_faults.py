@@ -36,6 +36,11 @@ def _error(status: int, message: str, **headers: str) -> Reply:
     return Reply(status=status, error={"message": message, "code": "x"}, headers=headers)
 
 
+# A reply whose shape is right but a value is not (a count that is no number).
+_MALFORMED_USAGE = (
+    b'data: {"choices": [{"delta": {"content": "1"}}], "usage": {"prompt_tokens": "many"}}'
+)
+
 FAULTS: dict[str, Fault] = {
     "401 bad key": Fault("auth", _error(401, "Incorrect API key provided"), calls=1),
     "403 forbidden": Fault("auth", _error(403, "access denied"), calls=1),
@@ -69,6 +74,7 @@ FAULTS: dict[str, Fault] = {
     "stream stops mid-way": Fault("stream", Reply.text("value = 1 + 2\n", drop_after=2)),
     "malformed SSE": Fault("stream", Reply(raw=b"data: {not json\n\n")),
     "malformed JSON chunk": Fault("stream", Reply(raw=b'data: {"choices": 5}\n\n')),
+    "malformed usage": Fault("stream", Reply(raw=_MALFORMED_USAGE + b"\n\n")),
     "empty stream": Fault("stream", Reply(raw=b"")),
 }
 

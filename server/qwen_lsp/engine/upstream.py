@@ -111,6 +111,11 @@ class Upstream:
                     yield text
         except httpx2.HTTPError as exc:
             raise from_transport(exc, settings, mid_stream=True) from None
+        except UpstreamError:
+            raise
+        except Exception as exc:  # a value no provider should send (a count that is no number)
+            message = f"The provider's reply could not be read ({type(exc).__name__})."
+            raise UpstreamError("stream", message) from None
         finally:
             await response.aclose()
         if stats.finish_reason is None:  # reached only when the stream ended by itself
