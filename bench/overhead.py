@@ -248,6 +248,7 @@ def joined(first: list[Span], then: list[Span], cpu: bool = False) -> list[float
 
 
 def spread(seconds: list[float]) -> str:
+    seconds = [value for value in seconds if not math.isnan(value)]  # an older server's CPU
     if not seconds:
         return "—"
     return f"{median(seconds) * 1000:.1f} / {percentile(seconds, 0.95) * 1000:.1f}"
