@@ -140,11 +140,7 @@ class SpareTransport(httpx2.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         origin = _origin(request.url)
         timeouts = request.extensions.get("timeout", {})
-        connection = self._take(origin)
-        if connection is None:
-            with _mapped(_CONNECT_ERRORS):
-                connection = await self._connect(origin, timeouts.get("connect"))
-            self._failed.pop(origin, None)  # reachable again: spares may open at once
+        connection = await self._connection(origin, timeouts.get("connect"))
         self._busy.add(connection)
         self._open_spare(origin)
         try:
@@ -184,6 +180,19 @@ class SpareTransport(httpx2.AsyncBaseTransport):
         if (spare := self._take(origin)) is not None:
             self._spares[origin] = spare  # still good: it stays (its expiry still holds)
         self._open_spare(origin)
+
+    async def _connection(self, origin: Origin, timeout: float | None) -> Connection:
+        """The spare; else the one being opened (its handshake is under way, nearer its end than
+        a new one's); else a new connection."""
+        if (spare := self._take(origin)) is None and (opening := self._opening.get(origin)):
+            await asyncio.wait({opening}, timeout=timeout)  # not cancelled if we are
+            spare = self._take(origin)
+        if spare is not None:
+            return spare
+        with _mapped(_CONNECT_ERRORS):
+            connection = await self._connect(origin, timeout)
+        self._failed.pop(origin, None)  # reachable again: spares may open at once
+        return connection
 
     def _take(self, origin: Origin) -> Connection | None:
         """The origin's spare, if it is still usable (an unusable one is closed)."""
