@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
 import ssl
 import threading
 import time
@@ -154,3 +156,67 @@ async def test_a_provider_that_cannot_be_reached_is_not_tried_on_every_keystroke
         await transport.aclose()
 
         assert len(upstream.connections) == 1  # then it waits (0.5 s, doubling) before a retry
+
+
+class GateProxy:
+    """A TCP relay to ``port`` that holds every connection until ``gate`` opens: a handshake
+    that stays under way for as long as a test wants."""
+
+    def __init__(self, port: int) -> None:
+        self.gate = threading.Event()
+        self.accepted = 0
+        self._target = port
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                client, _ = self._listener.accept()
+                self.accepted += 1
+                threading.Thread(target=self._relay, args=(client,), daemon=True).start()
+
+    def _relay(self, client: socket.socket) -> None:
+        self.gate.wait()
+        server = socket.create_connection(("127.0.0.1", self._target))
+        for source, sink in ((client, server), (server, client)):
+            threading.Thread(target=_pump, args=(source, sink), daemon=True).start()
+
+    def close(self) -> None:
+        self.gate.set()
+        self._listener.close()
+
+
+def _pump(source: socket.socket, sink: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        while data := source.recv(65536):
+            sink.sendall(data)
+    with contextlib.suppress(OSError):
+        sink.shutdown(socket.SHUT_WR)
+
+
+async def test_a_request_while_the_spare_is_still_opening_waits_for_it(
+    monkeypatch: pytest.MonkeyPatch, tls: tuple[ssl.SSLContext, Path]
+) -> None:
+    context, certificate = tls
+    monkeypatch.setattr(connections, "_tls", ssl.create_default_context(cafile=certificate))
+    with FakeUpstream(Reply.text("1\n"), tls=context) as upstream:
+        proxy = GateProxy(int(upstream.base_url.rsplit(":", 1)[1].split("/")[0]))
+        url = f"https://127.0.0.1:{proxy.port}/v1/chat/completions"
+        transport = SpareTransport(connect_timeout=3.0)
+        try:
+            async with httpx2.AsyncClient(transport=transport) as client:
+                transport.warm(httpx2.URL(url))  # its TLS handshake is held at the proxy
+                asking = asyncio.ensure_future(client.post(url, json={}))
+                await asyncio.sleep(0.3)  # time enough for a second connection, were one opened
+
+                assert proxy.accepted == 1
+                proxy.gate.set()
+                assert (await asking).status_code == 200
+                assert upstream.requests[0].connected_at == upstream.connections[0]
+                # The next spare's handshake ends before the fake stops (it shakes hands as it
+                # accepts, and would wait for this loop forever).
+                assert await until(upstream, lambda: len(upstream.connections) == 2)
+        finally:
+            proxy.close()
