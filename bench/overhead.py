@@ -129,7 +129,7 @@ def server_time(measured: Keystrokes, editor: Editor, answers: range, upstream: 
     windows = list(itertools.pairwise([*starts, math.inf]))
     for first, end in windows[answers.start - 1 : answers.stop - 1]:
         events = [(at, e, cpu) for at, e, cpu in editor.io if first <= at < end]
-        begin = events[0]
+        begin = events[0][0], events[0][2]
         written = max((at, cpu) for at, e, cpu in events if e == "message written")
         if not upstream:
             measured.server_to.append(_span(begin, written))
@@ -140,9 +140,9 @@ def server_time(measured: Keystrokes, editor: Editor, answers: range, upstream: 
         measured.server_after.append(_span(read, written))
 
 
-def _span(start: tuple[float, ...], end: tuple[float, ...]) -> Span:
-    """Seconds from ``start`` to ``end``, events' (time, ..., cpu): on the clock, and of CPU."""
-    return Span(end[0] - start[0], end[-1] - start[-1])
+def _span(start: tuple[float, float], end: tuple[float, float]) -> Span:
+    """Seconds from ``start`` to ``end``, events' (time, cpu): on the clock, and of CPU."""
+    return Span(end[0] - start[0], end[1] - start[1])
 
 
 async def measure(
@@ -223,14 +223,14 @@ async def overhead(lines: int, env: dict[str, str]) -> str:
         misses, hits = await measure(size, env, https)
         traced_misses, traced_hits = await measure(size, env, https, traced=True)
         to, after = traced_misses.server_to, traced_misses.server_after
+        server = added_up(to, after)
         added = [a + b for a, b in zip(misses.to_provider, misses.from_provider, strict=True)]
         rows.append(
-            f"| {size:,} lines, {'https' if https else 'http'} | {spread(joined(to, after))} "
-            f"({spread(walls(to))} + {spread(walls(after))}) "
-            f"| {spread(joined(to, after, cpu=True))} "
+            f"| {size:,} lines, {'https' if https else 'http'} | {spread(walls(server))} "
+            f"({spread(walls(to))} + {spread(walls(after))}) | {spread(cpus(server))} "
             f"| {spread(added)} | {spread(misses.cpu)} | {spread(misses.sdk_cpu)} "
             f"| {misses.opened_ahead}/{SAMPLES} | {spread(walls(traced_hits.server_to))} "
-            f"| {spread(joined(traced_hits.server_to, [], cpu=True))} "
+            f"| {spread(cpus(traced_hits.server_to))} "
             f"| {spread(hits.trips)} | {spread(hits.cpu)} |"
         )
     return "\n".join(rows)
@@ -240,11 +240,13 @@ def walls(spans: list[Span]) -> list[float]:
     return [span.wall for span in spans]
 
 
-def joined(first: list[Span], then: list[Span], cpu: bool = False) -> list[float]:
-    """Per keystroke, its spans added up: on the clock, or (``cpu``) the work; ``then`` may be
-    empty."""
-    groups = zip(first, then, strict=True) if then else ((span,) for span in first)
-    return [sum(span.cpu if cpu else span.wall for span in group) for group in groups]
+def cpus(spans: list[Span]) -> list[float]:
+    return [span.cpu for span in spans]
+
+
+def added_up(first: list[Span], then: list[Span]) -> list[Span]:
+    """Per keystroke, its two spans as one."""
+    return [Span(a.wall + b.wall, a.cpu + b.cpu) for a, b in zip(first, then, strict=True)]
 
 
 def spread(seconds: list[float]) -> str:

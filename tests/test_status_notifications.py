@@ -5,13 +5,14 @@ once per change that lasts."""
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
 from lsprotocol import types
 
 from tests.conftest import StartServer
 from tests.fake_upstream import FakeUpstream, Reply
-from tests.lsp_helpers import inline, open_document, settled
+from tests.lsp_helpers import inline, open_document, settled, statuses
 
 STATUS = "$/qwenLsp/status"
 URI = "file:///work/project/status.py"
@@ -41,3 +42,23 @@ async def test_a_slow_answer_shows_busy_then_ready_once_each(
 
     assert [item.insert_text for item in items] == ["42"]
     assert [s["state"] for s in await settled(lsp, "ready")] == ["busy", "ready"]
+
+
+async def test_no_status_is_written_between_the_reply_and_the_answer(
+    start_server: StartServer, upstream: FakeUpstream
+) -> None:
+    gate = threading.Event()
+    upstream.default = Reply.text("42\n", hold_after=0, gate=gate)
+    lsp = await start_server()
+    open_document(lsp, URI, "x = \n")
+    await settled(lsp, "ready")
+    asking = asyncio.ensure_future(inline(lsp, URI, POSITION))
+    await settled(lsp, "busy")  # the model is thinking: the status bar says so
+
+    gate.set()
+    items = await asking
+
+    # The change to ready came just before the answer; it is written a moment after it.
+    assert statuses(lsp)[-1]["state"] == "busy"
+    assert [item.insert_text for item in items] == ["42"]
+    await settled(lsp, "ready", kind=None)

@@ -78,12 +78,8 @@ class Notices:
         self._publish()
 
     def _schedule(self) -> None:
-        if self._flush is not None:
-            return
-        try:
+        if self._flush is None:  # statuses change only in the server's handlers, on its loop
             self._flush = asyncio.get_running_loop().call_later(STATUS_DELAY, self._publish)
-        except RuntimeError:  # no loop to wait on: nothing else is happening either
-            self._publish()
 
     def _publish(self) -> None:
         self._flush = None
