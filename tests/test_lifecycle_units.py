@@ -64,6 +64,23 @@ def test_cache_is_per_document_and_needs_the_same_context() -> None:
     assert cache.lookup("a", prompt("y = ")) is None
 
 
+def test_prompts_alike_at_the_cursor_are_still_told_apart() -> None:
+    """A prompt's hash reads only the text near the cursor: prompts that differ far from it
+    collide, and each must still find its own completion, or none."""
+    far = "x" * 500
+    first, second = prompt("a" + far, suffix=far + "1"), prompt("b" + far, suffix=far + "1")
+    third = prompt("a" + far, suffix=far[:-1] + "21")  # differs inside the suffix
+    assert hash(first) == hash(second) == hash(third)
+    cache = CompletionCache()
+    cache.store("a", first, Completion("one"))
+    cache.store("a", second, None)
+    assert cache.lookup("a", first) == Completion("one")
+    assert cache.lookup("a", second) is None
+    assert cache.lookup("a", third) is MISS
+    typed = prompt("a" + far + "o", suffix=far + "1")  # typing along the first, past the None
+    assert cache.lookup("a", typed) == Completion("ne")
+
+
 def test_a_forgotten_document_holds_nothing() -> None:
     cache = CompletionCache()
     cache.store("a", prompt("x"), Completion("yz"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections import OrderedDict
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from qwen_lsp.engine.context import Prompt
 from qwen_lsp.engine.model import Completion
@@ -70,7 +70,9 @@ class CompletionCache:
         self._per_document = per_document
         self._documents = documents
         self._max_chars = max_chars
-        self._entries: OrderedDict[str, OrderedDict[Prompt, Completion | None]] = OrderedDict()
+        # Per document a plain dict, oldest first: an OrderedDict hashes every key again while
+        # iterating, and a miss iterates all of a document's entries.
+        self._entries: OrderedDict[str, dict[Prompt, _Entry]] = OrderedDict()
         self._chars = 0
         self.hits = 0
 
@@ -85,14 +87,13 @@ class CompletionCache:
     def store(self, uri: str, prompt: Prompt, completion: Completion | None) -> None:
         entries = self._entries.get(uri)
         if entries is None:
-            entries = self._entries[uri] = OrderedDict()
+            entries = self._entries[uri] = {}
             while len(self._entries) > self._documents:
                 self._drop_document(next(iter(self._entries)))
         self._entries.move_to_end(uri)
         if prompt in entries:
-            self._chars -= size_of(prompt, entries[prompt])
-        entries[prompt] = completion
-        entries.move_to_end(prompt)
+            self._chars -= size_of(prompt, entries.pop(prompt).completion)
+        entries[prompt] = _entry(prompt, completion)  # the newest, last
         self._chars += size_of(prompt, completion)
         while len(entries) > self._per_document:
             self._drop_oldest(uri)
@@ -105,12 +106,16 @@ class CompletionCache:
         if not entries:
             return MISS
         if prompt in entries:
-            entries.move_to_end(prompt)
+            entry = entries[prompt] = entries.pop(prompt)  # now the newest
             self.hits += 1
-            return entries[prompt]
-        for earlier in reversed(entries):
-            found = entries[earlier]
-            if found is not None and (rest := typed_through(earlier, found, prompt)):
+            return entry.completion
+        prefix = prompt.prefix
+        for earlier, (found, cursor, first) in reversed(entries.items()):
+            # The character typed first must be the completion's first: a miss over a full
+            # cache reads one character of each entry (0.1 ms in all, cold).
+            if prefix[cursor : cursor + 1] != first or found is None:
+                continue
+            if rest := typed_through(earlier, found, prompt):
                 self.hits += 1
                 return rest
         return MISS
@@ -126,14 +131,28 @@ class CompletionCache:
 
     def _drop_oldest(self, uri: str) -> None:
         entries = self._entries[uri]
-        prompt, completion = entries.popitem(last=False)
-        self._chars -= size_of(prompt, completion)
+        prompt = next(iter(entries))
+        self._chars -= size_of(prompt, entries.pop(prompt).completion)
         if not entries:
             del self._entries[uri]
 
     def _drop_document(self, uri: str) -> None:
-        for prompt, completion in self._entries.pop(uri).items():
-            self._chars -= size_of(prompt, completion)
+        for prompt, entry in self._entries.pop(uri).items():
+            self._chars -= size_of(prompt, entry.completion)
+
+
+class _Entry(NamedTuple):
+    completion: Completion | None
+    cursor: int  # where the prompt's prefix ends
+    first: str  # the completion's first character, or _NONE
+
+
+_NONE = "no text"  # longer than the one character compared with it: nothing to type through
+
+
+def _entry(prompt: Prompt, completion: Completion | None) -> _Entry:
+    text = completion.text if completion is not None else ""
+    return _Entry(completion, len(prompt.prefix), text[:1] or _NONE)
 
 
 def size_of(prompt: Prompt, completion: Completion | None) -> int:

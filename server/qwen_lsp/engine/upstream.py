@@ -26,6 +26,7 @@ from qwen_lsp import __version__
 from qwen_lsp.engine.connections import SpareTransport, uses_proxy
 from qwen_lsp.engine.dialects import ChatRequest, Request, choice_finish, delta_text
 from qwen_lsp.engine.errors import UpstreamError, failure_of, from_response, from_transport
+from qwen_lsp.engine.json_body import JsonBodies
 from qwen_lsp.settings import Settings
 
 __all__ = ["StreamStats", "Upstream", "UpstreamError"]
@@ -52,6 +53,7 @@ class Upstream:
         self._transport = None if uses_proxy(settings.base_url) else SpareTransport(connect)
         timeouts = httpx2.Timeout(timeout, connect=connect)
         self._extensions = {"timeout": timeouts.as_dict()}  # what the client would add
+        self._bodies = JsonBodies()
         self._client = httpx2.AsyncClient(
             transport=self._transport,  # None: httpx's own, which honours the proxy
             timeout=timeouts,
@@ -128,17 +130,17 @@ class Upstream:
         for nothing a provider uses. Should a redirect come, the client asks again and follows it
         (without the key, to another host).
         """
-        client, transport = self._client, self._transport
+        client, transport, content = self._client, self._transport, self._bodies.encode(body)
         if transport is not None:
             request = httpx2.Request(
-                "POST", url, json=body, headers=client.headers, extensions=self._extensions
+                "POST", url, content=content, headers=client.headers, extensions=self._extensions
             )
             response = await transport.handle_async_request(request)
             if not response.has_redirect_location:
                 response.request = request
                 return response
             await response.aclose()
-        return await client.send(client.build_request("POST", url, json=body), stream=True)
+        return await client.send(client.build_request("POST", url, content=content), stream=True)
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -237,8 +239,9 @@ async def _events(lines: AsyncIterator[str]) -> AsyncIterator[Mapping[str, Any]]
 
 
 def request_headers(settings: Settings) -> dict[str, str]:
-    """Who is asking, and the key (none for a local server that takes none)."""
-    headers = {"user-agent": f"qwen-lsp/{__version__}"}
+    """Who is asking, that the body is JSON, and the key (none for a local server that takes
+    none)."""
+    headers = {"user-agent": f"qwen-lsp/{__version__}", "content-type": "application/json"}
     if settings.api_key:
         headers["authorization"] = f"Bearer {settings.api_key}"
     return headers
