@@ -43,7 +43,9 @@ class Reply:
     finish_reason: str = "stop"
     drop_after: int | None = None  # hang up after this many chunks
     hang: bool = False  # accept and never answer
-    hold_after: int | None = None  # after this many chunks, wait until ``gate`` is set
+    # After this many chunks, wait until ``gate`` is set; after all of them: once the finish
+    # event is sent, before the usage report.
+    hold_after: int | None = None
     gate: threading.Event | None = None
     raw: bytes | None = None  # send exactly this as the SSE body (malformed or empty streams)
 
@@ -251,6 +253,8 @@ def _handler_for(fake: FakeUpstream) -> type[BaseHTTPRequestHandler]:
                 received.chunk_times.append(time.monotonic())
                 fake.touch()
             self._send(received, _event(wire, model, "", reply.finish_reason))
+            if reply.hold_after == len(reply.chunks) and not self._hold(received, reply.gate):
+                return
             if wire == "chat":
                 usage = {
                     "prompt_tokens": len(json.dumps(received.body.get("messages", ""))) // 4,

@@ -1,13 +1,16 @@
-"""Connections opened ahead: a completion's request never waits for a TCP or TLS handshake."""
+"""Connections opened ahead: a completion's request never waits for a TCP or TLS handshake; and
+what is read off them."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import socket
 import ssl
 import threading
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx2
@@ -15,7 +18,7 @@ import pytest
 from lsprotocol import types
 
 from qwen_lsp.engine import connections
-from qwen_lsp.engine.connections import SpareTransport, uses_proxy
+from qwen_lsp.engine.connections import SpareTransport, split_lines, uses_proxy
 from tests.conftest import StartServer
 from tests.fake_upstream import FakeUpstream, Reply
 from tests.lsp_helpers import inline, open_document
@@ -220,3 +223,44 @@ async def test_a_request_while_the_spare_is_still_opening_waits_for_it(
                 assert await until(upstream, lambda: len(upstream.connections) == 2)
         finally:
             proxy.close()
+
+
+async def chunked(*parts: bytes) -> AsyncIterator[bytes]:
+    for part in parts:
+        yield part
+
+
+@pytest.mark.parametrize(
+    ("parts", "lines"),
+    [
+        ((b"data: 1\n\ndata: 2\n\n",), ["data: 1", "", "data: 2", ""]),
+        ((b"da", b"ta: 1\n", b"\n"), ["data: 1", ""]),  # an event over three reads
+        ((b"data: 1\r\n\r\ndata: 2\r\n",), ["data: 1", "", "data: 2"]),
+        ((b"data: 1\r", b"\ndata: 2\n"), ["data: 1", "", "data: 2"]),  # CR LF cut: a blank
+        ((b"data: 1\rdata: 2\r",), ["data: 1", "data: 2"]),  # CR alone ends a line too
+        (("é\u2028\x85→".encode()[:3], "é\u2028\x85→\n".encode()[3:]), ["é\u2028\x85→"]),
+        ((b"data: [DONE]",), ["data: [DONE]"]),  # the last line needs no end
+        ((b"\xff\n",), ["\ufffd"]),  # not UTF-8: replaced, as httpx does
+        ((), []),
+    ],
+)
+async def test_sse_lines_end_only_where_sse_says(
+    parts: tuple[bytes, ...], lines: list[str]
+) -> None:
+    assert [line async for line in split_lines(chunked(*parts))] == lines
+
+
+async def test_a_line_separator_inside_an_event_keeps_the_event_whole(
+    start_server: StartServer, upstream: FakeUpstream
+) -> None:
+    """JSON strings may hold U+2028 and U+0085 unescaped; split there, the event was lost."""
+    event = {"choices": [{"delta": {"content": "x = 1  # a\u2028b\x85c"}}]}
+    finish = {"choices": [{"delta": {}, "finish_reason": "stop"}]}
+    raw = b"".join(
+        f"data: {json.dumps(e, ensure_ascii=False)}\n\n".encode() for e in (event, finish)
+    )
+    upstream.default = Reply(raw=raw + b"data: [DONE]\n\n")
+    lsp = await start_server()
+    open_document(lsp, URI, "")
+    (item,) = await inline(lsp, URI, types.Position(0, 0))
+    assert "b\x85c" in str(item.insert_text)

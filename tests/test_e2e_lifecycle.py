@@ -13,7 +13,7 @@ from pytest_lsp import LanguageClient
 
 from tests.conftest import StartServer
 from tests.fake_upstream import FakeUpstream, Reply
-from tests.lsp_helpers import inline, open_document
+from tests.lsp_helpers import inline, open_document, plain
 
 URI = "file:///work/project/calc.py"
 OTHER = "file:///work/project/other.py"
@@ -194,6 +194,31 @@ async def test_a_stream_that_goes_another_way_than_the_typing_is_closed_and_aske
     assert await until(upstream, lambda: upstream.requests[0].disconnected_at is not None)
     assert upstream.requests[1].messages[-1]["content"].endswith("    ret")
     gate.set()
+
+
+async def test_the_answer_goes_at_the_models_finish_and_its_usage_report_is_read_after(
+    start_server: StartServer, upstream: FakeUpstream
+) -> None:
+    """The finish event decides the completion: the client has it while the provider still
+    holds back its usage report, which the server then reads and counts (not an estimate)."""
+    gate = threading.Event()
+    upstream.script(Reply(chunks=["return total"], hold_after=1, gate=gate))
+    lsp = await start_server()
+    open_document(lsp, URI, TEXT)
+
+    assert texts(await asyncio.wait_for(inline(lsp, URI, CURSOR), 10)) == ["return total"]
+    assert upstream.requests[0].finished_at is None  # the usage report is still held
+    gate.set()
+
+    async def tokens_out() -> int:
+        command = types.ExecuteCommandParams(command="qwen-lsp.stats")
+        return int(plain(await lsp.workspace_execute_command_async(command))["tokensOut"])
+
+    for _ in range(200):  # until the server has read the report (the estimate would be 3)
+        if (counted := await tokens_out()) == 1:
+            break
+        await asyncio.sleep(0.05)
+    assert counted == 1
 
 
 async def test_a_completion_for_an_older_version_is_never_returned(

@@ -336,6 +336,26 @@ async def test_arrival_not_preparation_decides_which_request_is_newest() -> None
     assert model.calls == ["re"]  # the older request never went upstream
 
 
+async def test_a_decided_completion_is_answered_while_the_fetch_still_tidies_up() -> None:
+    tidied = asyncio.Event()
+
+    async def fetch(p: Prompt, progress: Progress) -> Completion | None:
+        progress.add("pass")
+        progress.decide(Completion("pass"))
+        await tidied.wait()  # closing the stream, accounting
+        return Completion("pass")
+
+    scheduler = Scheduler(fetch, Policy(0))
+    request = asyncio.ensure_future(scheduler.complete("a", ready(prompt("")), invoked=True))
+    assert await asyncio.wait_for(request, 5) == Completion("pass")
+    # A request for the same prompt now attaches to the tidying stream and is answered too.
+    again = scheduler.complete("a", ready(prompt("")), invoked=True)
+    assert await asyncio.wait_for(again, 5) == Completion("pass")
+    tidied.set()
+    await settle()
+    assert scheduler.cache.lookup("a", prompt("")) == Completion("pass")  # remembered after
+
+
 async def test_documents_do_not_supersede_each_other() -> None:
     model = Model("1", "2")
     scheduler = Scheduler(model, Policy(0))

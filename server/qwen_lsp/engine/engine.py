@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from contextlib import aclosing
@@ -135,21 +136,27 @@ class Engine:
         if not await self._guard.call(reading, stats, prompt, lambda: progress.text):
             progress.failed = True
             return None
-        raw = progress.text
-        self.usage.add(stats, prompt, raw)
-        if stats.finish_reason == "length":
-            raw = complete_lines(raw)  # never show a half line
-        return clean(raw, cursor)
+        self.usage.add(stats, prompt, progress.text)
+        return progress.completion
 
     async def _read(
         self, prompt: Prompt, cursor: Cursor, progress: Progress, stats: StreamStats
     ) -> None:
+        """Read the stream until the completion is decided, hand it on, then tidy up: what is
+        left of the stream is read (the usage report, once the model finished) or closed."""
         request = dialect_for(self._settings).build(prompt)
         async with aclosing(self._client().stream(request, stats)) as chunks:
             async for piece in chunks:
                 progress.add(piece)
-                if is_finished(progress.text, cursor):
-                    break  # closing the stream stops generation and billing
+                if stats.finish_reason or is_finished(progress.text, cursor):
+                    break
+            progress.decide(_completion(progress.text, stats, cursor))
+            await asyncio.sleep(0)  # the requests waiting for it answer before the tidying up
+            if stats.finish_reason:
+                with contextlib.suppress(UpstreamError):  # it had what we needed
+                    async for _ in chunks:
+                        pass
+        # Leaving closes the stream: stopped early, the provider stops generating and billing.
 
     async def complete_block(self, task: CompletionTask) -> BlockResult | None:
         """The whole block from the cursor on, asking again while replies are cut off by length.
@@ -194,6 +201,12 @@ class Engine:
         if self._upstream is None:
             self._upstream = Upstream(self._settings)
         return self._upstream
+
+
+def _completion(raw: str, stats: StreamStats, cursor: Cursor) -> Completion | None:
+    if stats.finish_reason == "length":
+        raw = complete_lines(raw)  # never show a half line
+    return clean(raw, cursor)
 
 
 def _policy(settings: Settings) -> Policy:

@@ -25,7 +25,11 @@ ORPHAN_GRACE = 0.05
 
 
 class Progress:
-    """What a running stream has produced so far; the fetch adds to it, the scheduler watches."""
+    """What a running stream has produced so far; the fetch adds to it, the scheduler watches.
+
+    The fetch ``decide``s the completion as soon as it is known, before it closes the stream and
+    does its accounting: the requests waiting for it answer first.
+    """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.text = ""
@@ -33,6 +37,8 @@ class Progress:
         self.started = clock()
         self.first_at: float | None = None
         self.on_add: Callable[[], None] = lambda: None
+        self.completion: Completion | None = None  # once decided
+        self.on_decide: Callable[[Completion | None], None] = lambda completion: None
         self._clock = clock
 
     def add(self, piece: str) -> None:
@@ -40,6 +46,10 @@ class Progress:
             self.first_at = self._clock()
         self.text += piece
         self.on_add()
+
+    def decide(self, completion: Completion | None) -> None:
+        self.completion = completion
+        self.on_decide(completion)
 
 
 Fetch = Callable[[Prompt, Progress], Awaitable[Completion | None]]
@@ -49,30 +59,44 @@ Prepare = Callable[[], Awaitable[Prompt | None]]
 class Ticket:
     """One request's claim on its document; it goes stale when a newer request arrives.
 
-    Requests wait in their own task, on the stream's and the ticket's futures together: no task
-    of their own to run and cancel, so an answer reaches the client two loop turns sooner.
+    A request waits in its own task on one future of its own, which whatever it waits for (the
+    debounce, a stream's answer) and going stale resolve directly: an answer reaches the client
+    in the loop turn after it was decided, with no task or callback in between.
     """
 
     def __init__(self) -> None:
-        self._stale: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-    @property
-    def stale(self) -> bool:
-        return self._stale.done()
+        self.stale = False
+        self._waiting: asyncio.Future[None] | None = None
 
     def expire(self) -> None:
-        if not self._stale.done():
-            self._stale.set_result(None)
+        self.stale = True
+        self.wake()
+
+    def wake(self) -> None:
+        """End the current wait, if there is one."""
+        if self._waiting is not None and not self._waiting.done():
+            self._waiting.set_result(None)
 
     async def wait_quiet(self, seconds: float) -> bool:
         """Sleep ``seconds`` (the debounce); False if the ticket went stale meanwhile."""
-        await asyncio.wait({self._stale}, timeout=seconds)
+        timer = asyncio.get_running_loop().call_later(seconds, self.wake)
+        try:
+            await self._wait()
+        finally:
+            timer.cancel()
         return not self.stale
 
-    async def outlive(self, job: asyncio.Future[Any]) -> bool:
-        """Wait for ``job`` to finish, without cancelling it; False if the ticket went stale."""
-        await asyncio.wait({job, self._stale}, return_when=asyncio.FIRST_COMPLETED)
+    async def outlive(self, answer: asyncio.Future[Any]) -> bool:
+        """Wait until ``answer`` is done (something must ``wake`` the ticket then), without
+        cancelling it; False if the ticket went stale."""
+        while not answer.done() and not self.stale:
+            await self._wait()
         return not self.stale
+
+    async def _wait(self) -> None:
+        if not self.stale:
+            self._waiting = asyncio.get_running_loop().create_future()
+            await self._waiting
 
 
 def consistent(produced: str, typed: str) -> bool:
@@ -84,16 +108,39 @@ class Stream:
     """One upstream call in flight, shared by the requests that attached to it.
 
     ``latest`` is the newest attached prompt; the stream is aborted as soon as its output
-    contradicts what the user typed since it started (``diverged``).
+    contradicts what the user typed since it started (``diverged``). ``answer`` is the job's
+    result, known as soon as the fetch decides it (the job may still be tidying up).
     """
 
     def __init__(self, prompt: Prompt, progress: Progress, job: asyncio.Task[Completion | None]):
         self.prompt = self.latest = prompt
         self.progress = progress
         self.job = job
-        self.followers = 0
+        self.answer: asyncio.Future[Completion | None] = asyncio.get_running_loop().create_future()
+        self.followers: set[Ticket] = set()
         self.diverged = False
         progress.on_add = self._check
+        progress.on_decide = self._decided
+        job.add_done_callback(self._ended)
+
+    def _decided(self, completion: Completion | None) -> None:
+        if not self.answer.done():
+            self.answer.set_result(completion)
+            for ticket in self.followers:
+                ticket.wake()
+
+    def _ended(self, job: asyncio.Task[Completion | None]) -> None:
+        """The job ended before deciding (cancelled, failed): its end is the answer."""
+        if self.answer.done():
+            return
+        if job.cancelled():
+            self.answer.cancel()
+        elif (error := job.exception()) is not None:
+            self.answer.set_exception(error)
+        else:
+            self.answer.set_result(job.result())
+        for ticket in self.followers:
+            ticket.wake()
 
     def attach(self, prompt: Prompt) -> bool:
         """Follow this stream for ``prompt`` if what was typed agrees with what it produced.
@@ -109,6 +156,8 @@ class Stream:
         return True
 
     def _check(self) -> None:
+        if self.latest is self.prompt:
+            return  # nothing typed since it started: any output agrees
         typed = typed_since(self.prompt, self.latest) or ""
         if not consistent(self.progress.text, typed):
             self.diverged = True
@@ -191,19 +240,19 @@ class Scheduler:
     async def _follow(
         self, uri: str, stream: Stream, prompt: Prompt, ticket: Ticket
     ) -> Completion | None:
-        stream.followers += 1
+        stream.followers.add(ticket)
         try:
-            if not await ticket.outlive(stream.job):  # not cancelled with us: others may follow
+            if not await ticket.outlive(stream.answer):  # not cancelled with us: others follow
                 return None
         finally:
-            stream.followers -= 1
-            if not stream.followers and not stream.job.done():
+            stream.followers.discard(ticket)
+            if not stream.followers and not stream.answer.done():
                 asyncio.get_running_loop().call_later(ORPHAN_GRACE, self._drop_orphan, stream)
-        if stream.job.cancelled():
+        if stream.answer.cancelled():
             if stream.diverged and stream.latest is prompt:
                 return await self._restart(uri, prompt, ticket)
             return None
-        result = stream.job.result()
+        result = stream.answer.result()
         typed = typed_since(stream.prompt, prompt)
         if not typed or result is None:
             return result
@@ -239,7 +288,7 @@ class Scheduler:
             stream.job.cancel()  # closes the HTTP stream: the provider stops generating
 
     def _drop_orphan(self, stream: Stream) -> None:
-        if not stream.followers and not stream.job.done():
+        if not stream.followers and not stream.answer.done():
             stream.job.cancel()
 
     def _forget(self, uri: str, stream: Stream) -> None:

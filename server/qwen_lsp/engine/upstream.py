@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 import httpx2
 
 from qwen_lsp import __version__
-from qwen_lsp.engine.connections import SpareTransport, uses_proxy
+from qwen_lsp.engine.connections import Body, SpareTransport, uses_proxy
 from qwen_lsp.engine.dialects import ChatRequest, Request, choice_finish, delta_text
 from qwen_lsp.engine.errors import UpstreamError, failure_of, from_response, from_transport
 from qwen_lsp.engine.json_body import JsonBodies
@@ -103,14 +103,14 @@ class Upstream:
         try:
             if response.is_error:
                 raise await status_error(response, settings)
-            async for event in _events(response.aiter_lines()):
+            async for event in _events(_lines(response)):
                 if isinstance(event.get("error"), (Mapping, str)):
                     raise from_response(failure_of(0, event, {}), settings)
                 text = events.text(event)
                 _count_usage(event, text, stats)
                 stats.finish_reason = events.finish(event) or stats.finish_reason
-                if text:
-                    yield text
+                if text or stats.finish_reason:
+                    yield text  # "" once the model finished: its reader need not wait for more
         except httpx2.HTTPError as exc:
             raise from_transport(exc, settings, mid_stream=True) from None
         except UpstreamError:
@@ -236,6 +236,14 @@ async def _events(lines: AsyncIterator[str]) -> AsyncIterator[Mapping[str, Any]]
             continue
         if isinstance(event, Mapping):
             yield event
+
+
+def _lines(response: httpx2.Response) -> AsyncIterator[str]:
+    """The response's lines: straight off our connection unless the body is encoded."""
+    body, encoding = response.stream, response.headers.get("content-encoding", "identity")
+    if isinstance(body, Body) and encoding == "identity":
+        return body.lines()
+    return response.aiter_lines()
 
 
 def request_headers(settings: Settings) -> dict[str, str]:

@@ -14,10 +14,15 @@ keystroke. Here each future leaves the map once its handler is done.
 pygls tells a request from other messages by ``isinstance`` against runtime-checkable
 ``Protocol`` classes, which inspect the class on every call: 20 µs each, three times a cold
 keystroke's. Here whether a message class is a request is learnt once per class.
+
+pygls sends an async handler's answer from the done callback of its task, a loop turn after the
+handler returned and behind whatever was scheduled meanwhile. Here the task sends it as the
+handler returns; a cancelled or failed handler is still answered the pygls way.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import logging
 from collections.abc import Callable
@@ -67,14 +72,31 @@ class Protocol(SplicingProtocol):
         args: tuple[Any, ...] | None = None,
         kwargs: dict[str, Any] | None = None,
     ) -> None:
-        """pygls' handler execution, forgetting the handler's future once it is done."""
+        """pygls' handler execution, forgetting the handler's future once it is done, and
+        answering from the handler's own task when it returns."""
+        answered = False
 
         def done(future: Any) -> None:
             if self._request_futures.get(msg_id) is future:  # not a newer request's
                 self._request_futures.pop(msg_id, None)
-            callback(future)
+            if not answered:  # cancelled or failed: pygls answers as it does
+                callback(future)
 
-        super()._execute_handler(msg_id, handler, done, args, kwargs)
+        async def answering(*args: Any, **kwargs: Any) -> Any:
+            # pygls answers from a done callback, a loop turn after the handler returned, and
+            # after whatever was scheduled meanwhile (the stream's tidying up, see the engine).
+            nonlocal answered
+            result = await handler(*args, **kwargs)
+            returned: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+            returned.set_result(result)
+            callback(returned)
+            answered = True
+            return result
+
+        if asyncio.iscoroutinefunction(handler):
+            super()._execute_handler(msg_id, answering, done, args, kwargs)
+        else:
+            super()._execute_handler(msg_id, handler, done, args, kwargs)
 
 
 def report_error(error: Exception, source: ServerErrors) -> None:
