@@ -148,7 +148,8 @@ class Engine:
         async with aclosing(self._client().stream(request, stats)) as chunks:
             async for piece in chunks:
                 progress.add(piece)
-                if stats.finish_reason or is_finished(progress.text, cursor):
+                # is_finished judges complete lines: only a line break can change its verdict.
+                if stats.finish_reason or ("\n" in piece and is_finished(progress.text, cursor)):
                     break
             progress.decide(_completion(progress.text, stats, cursor))
             await asyncio.sleep(0)  # the requests waiting for it answer before the tidying up
