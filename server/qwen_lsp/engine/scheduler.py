@@ -126,8 +126,7 @@ class Stream:
     def _decided(self, completion: Completion | None) -> None:
         if not self.answer.done():
             self.answer.set_result(completion)
-            for ticket in self.followers:
-                ticket.wake()
+            self._wake_followers()
 
     def _ended(self, job: asyncio.Task[Completion | None]) -> None:
         """The job ended before deciding (cancelled, failed): its end is the answer."""
@@ -139,6 +138,9 @@ class Stream:
             self.answer.set_exception(error)
         else:
             self.answer.set_result(job.result())
+        self._wake_followers()
+
+    def _wake_followers(self) -> None:
         for ticket in self.followers:
             ticket.wake()
 
