@@ -36,7 +36,7 @@ def splice(text: str, change: types.TextDocumentContentChangeEvent, encoding: En
     start, end = change.range.start, change.range.end
     first = to_offset(text, start.line, start.character, encoding)
     last = to_offset(text, end.line, end.character, encoding)
-    # One join, not two concatenations: a copy of the whole text fewer (0.6 MB on 20,000 lines).
+    # One join, not two concatenations: the text before the edit is copied once, not twice.
     spliced = "".join((text[:first], change.text, text[max(first, last) :]))
     # The edit leaves the lines before it where they were: the next lookup starts from there.
     remember_line_start(spliced, start.line, line_start(text, start.line))
