@@ -221,6 +221,22 @@ async def test_the_answer_goes_at_the_models_finish_and_its_usage_report_is_read
     assert counted == 1
 
 
+async def test_a_stream_that_fails_after_the_models_finish_still_counts_as_answered(
+    start_server: StartServer, upstream: FakeUpstream
+) -> None:
+    """The usage report never comes (the read times out): only it is lost. The completion
+    stands, the stream is closed, and it is no provider failure."""
+    upstream.script(Reply(chunks=["return total"], hold_after=1, gate=threading.Event()))
+    lsp = await start_server(options={"timeoutMs": 300})
+    open_document(lsp, URI, TEXT)
+
+    assert texts(await inline(lsp, URI, CURSOR)) == ["return total"]
+    assert await until(upstream, lambda: upstream.requests[0].disconnected_at is not None)
+    command = types.ExecuteCommandParams(command="qwen-lsp.stats")
+    stats = plain(await lsp.workspace_execute_command_async(command))
+    assert (stats["requests"], stats["failures"]) == (1, 0)
+
+
 async def test_a_completion_for_an_older_version_is_never_returned(
     start_server: StartServer, upstream: FakeUpstream
 ) -> None:
