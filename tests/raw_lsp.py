@@ -21,8 +21,12 @@ class RawServer:
         self.stderr = b""
 
     def send(self, body: bytes) -> None:
+        self.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+
+    def write(self, data: bytes) -> None:
+        """Bytes as they are, framed or not."""
         assert self.process.stdin is not None
-        self.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.process.stdin.write(data)
 
     def notify(self, method: str, params: Any) -> None:
         self.send(json.dumps({"jsonrpc": "2.0", "method": method, "params": params}).encode())

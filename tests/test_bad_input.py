@@ -3,6 +3,7 @@ copy of each document stays the client's copy (checked through what the model is
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 
@@ -177,6 +178,41 @@ async def test_malformed_messages_are_survived(raw_server: RawServer, frame: byt
 
     assert answer["result"]["completions"] == 0
     assert raw_server.process.returncode is None
+
+
+STATS = json.dumps(
+    {
+        "jsonrpc": "2.0",
+        "id": 2,
+        "method": "workspace/executeCommand",
+        "params": {"command": "qwen-lsp.stats"},
+    }
+).encode()
+
+
+@pytest.mark.parametrize(
+    "frames",
+    [
+        b"content-length: %d\r\n\r\n%s" % (len(STATS), STATS),  # field names in any case
+        b"Content-Length: %d\r\nContent-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n%s"
+        % (len(STATS), STATS),
+        b"Content-Type: x\r\nContent-Length:%d \r\n\r\n%s" % (len(STATS), STATS),
+        # A header without a length is skipped; the message after it is read.
+        b"Content-Type: x\r\n\r\nContent-Length: %d\r\n\r\n%s" % (len(STATS), STATS),
+    ],
+)
+async def test_message_headers_are_read_as_the_base_protocol_says(
+    raw_server: RawServer, frames: bytes
+) -> None:
+    raw_server.write(frames)
+    assert (await raw_server.answer(2))["result"]["completions"] == 0
+
+
+async def test_a_header_that_never_ends_ends_the_session(
+    raw_server: RawServer,
+) -> None:
+    raw_server.write(b"X-Padding: " + b"x" * (2 << 20))
+    assert await asyncio.wait_for(raw_server.process.wait(), 30) == 0
 
 
 async def test_unknown_methods_and_bad_params_get_json_rpc_errors(raw_server: RawServer) -> None:

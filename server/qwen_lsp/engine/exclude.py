@@ -34,10 +34,13 @@ DEFAULT_EXCLUDES: tuple[str, ...] = (
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def is_excluded(path: str, user_globs: tuple[str, ...] = ()) -> bool:
     """True for secrets by name, anything under ``.git/``, and the user's own globs.
 
     A pattern without a slash matches the file name; one with a slash matches the whole path.
+    Remembered per path: it is asked on every keystroke, and matching some twenty patterns took
+    80 µs of it.
     """
     if not path:
         return False

@@ -4,48 +4,58 @@ pygls reads stdin in a worker thread, one hop per header line and body: a keystr
 and a completion request) costs eight thread switches, and the reader thread asks for the GIL while
 the loop is busy. Reading the pipe with asyncio costs neither. Stdin that cannot be watched by the
 loop (a regular file), and Windows, whose event loop cannot read an anonymous pipe, are served the
-pygls way.
+pygls way. Messages are framed here too (:func:`read_messages`), a header in one read.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import re
 import sys
-import threading
 from typing import BinaryIO
 
-from pygls.io_ import StdoutWriter, run_async
+from pygls.exceptions import JsonRpcException
+from pygls.io_ import StdoutWriter
 from pygls.server import JsonRPCServer
 
 from qwen_lsp.logs import io_event
 
 log = logging.getLogger(__name__)
 
-_LIMIT = 1 << 20  # longest header line; bodies are read by length, whatever their size
+_LIMIT = 1 << 20  # longest header; bodies are read by length, whatever their size
+_CONTENT_LENGTH = re.compile(rb"^content-length: *(\d+) *\r?$", re.IGNORECASE | re.MULTILINE)
 
 
-class PipeReader:
-    """pygls' reader interface over an :class:`asyncio.StreamReader`; ``b""`` at the end."""
+async def read_messages(stream: asyncio.StreamReader, server: JsonRPCServer) -> None:
+    """Hand each message on ``stream`` to ``server``'s protocol, until the stream ends.
 
-    def __init__(self, stream: asyncio.StreamReader) -> None:
-        self._stream = stream
-
-    async def readline(self) -> bytes:
+    A message's header is read in one go: pygls' loop reads it a line at a time, three awaits
+    and a regular expression per message. As in the LSP spec's base protocol, the header's
+    field names are matched in any case and ``Content-Type`` is ignored.
+    """
+    protocol = server.protocol
+    while True:
         try:
-            return await self._stream.readline()
-        except ValueError:  # a header line longer than the limit: not a client we can talk to
-            log.error("a header line over %d bytes: closing the connection", _LIMIT)
-            return b""
-
-    async def readexactly(self, n: int) -> bytes:
-        try:
-            body = await self._stream.readexactly(n)
+            head = await stream.readuntil(b"\r\n\r\n")
+            length = _CONTENT_LENGTH.search(head)
+            body = await stream.readexactly(int(length.group(1))) if length else None
         except asyncio.IncompleteReadError:
-            return b""  # the client went away inside a message: nothing to handle
+            return  # the client went away, maybe inside a message: nothing more to handle
+        except asyncio.LimitOverrunError:
+            log.error("a message header over %d bytes: closing the connection", _LIMIT)
+            return
+        if body is None:
+            log.warning("a message without a Content-Length header: skipped")
+            continue
         io_event("message read")
-        return body
+        try:
+            protocol.handle_message(json.loads(body, object_hook=protocol.structure_message))
+        except Exception as error:  # as pygls' own loop treats them
+            log.exception("Unable to handle message")
+            server.report_server_error(error, JsonRpcException)
 
 
 class NotingWriter(StdoutWriter):
@@ -62,10 +72,9 @@ def serve(server: JsonRPCServer, stdin: BinaryIO | None = None) -> None:
     if sys.platform == "win32":
         server.start_io(stdin)
         return
-    stop = threading.Event()
     server.protocol.set_writer(NotingWriter(sys.stdout.buffer))
     try:
-        asyncio.run(_serve(server, stdin, stop))
+        asyncio.run(_serve(server, stdin))
     except _Unwatchable:
         server.start_io(stdin)
         return
@@ -73,8 +82,6 @@ def serve(server: JsonRPCServer, stdin: BinaryIO | None = None) -> None:
         log.error("the client's pipe closed")
     except (KeyboardInterrupt, SystemExit):
         pass
-    finally:
-        stop.set()
     server.shutdown()  # type: ignore[no-untyped-call]  # pygls leaves it unannotated
 
 
@@ -82,7 +89,7 @@ class _Unwatchable(Exception):
     """Stdin is not a pipe, socket or terminal the event loop can watch."""
 
 
-async def _serve(server: JsonRPCServer, stdin: BinaryIO, stop: threading.Event) -> None:
+async def _serve(server: JsonRPCServer, stdin: BinaryIO) -> None:
     loop = asyncio.get_running_loop()
     stream = asyncio.StreamReader(limit=_LIMIT)
     try:
@@ -90,4 +97,4 @@ async def _serve(server: JsonRPCServer, stdin: BinaryIO, stop: threading.Event) 
     except (OSError, ValueError) as exc:
         raise _Unwatchable from exc
     with contextlib.suppress(asyncio.CancelledError):
-        await run_async(stop, PipeReader(stream), server.protocol, log, server.report_server_error)
+        await read_messages(stream, server)
