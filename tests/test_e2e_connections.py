@@ -161,15 +161,46 @@ async def test_a_provider_that_cannot_be_reached_is_not_tried_on_every_keystroke
         assert len(upstream.connections) == 1  # then it waits (0.5 s, doubling) before a retry
 
 
+async def test_a_request_that_gets_through_ends_the_back_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A spare that failed to open is not tried again for a while, but a request that connects
+    on its own shows the provider is back: the next spare opens at once."""
+    monkeypatch.setattr(connections, "SPARE_RETRY", 60.0)  # no retry by the clock in this test
+    with FakeUpstream(Reply.text("1\n")) as upstream:
+        with socket.create_server(("127.0.0.1", 0)) as unused:
+            port = unused.getsockname()[1]  # closed again: connecting is refused
+        url = httpx2.URL(f"http://127.0.0.1:{port}/v1/chat/completions")
+        transport = SpareTransport(connect_timeout=3.0)
+        transport.warm(url)
+        await asyncio.sleep(0.1)  # the spare's connect is refused: the back-off starts
+        relay = GateProxy(httpx2.URL(upstream.base_url).port or 80, listen=port)
+        relay.gate.set()
+        request = httpx2.Request(
+            "POST", url, content=b"{}", extensions={"timeout": {"connect": 3, "read": 3}}
+        )
+        response = await transport.handle_async_request(request)
+        await response.aread()
+        await response.aclose()
+        for _ in range(100):  # the spare, opened in the background
+            if relay.accepted == 2:
+                break
+            await asyncio.sleep(0.02)
+        await transport.aclose()
+        relay.close()
+
+    assert relay.accepted == 2  # the request's connection, then the spare's
+
+
 class GateProxy:
     """A TCP relay to ``port`` that holds every connection until ``gate`` opens: a handshake
     that stays under way for as long as a test wants."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, listen: int = 0) -> None:
         self.gate = threading.Event()
         self.accepted = 0
         self._target = port
-        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener = socket.create_server(("127.0.0.1", listen))
         self.port = self._listener.getsockname()[1]
         threading.Thread(target=self._accept, daemon=True).start()
 
