@@ -215,6 +215,27 @@ async def test_a_header_that_never_ends_ends_the_session(
     assert await asyncio.wait_for(raw_server.process.wait(), 30) == 0
 
 
+async def test_a_change_to_a_document_never_opened_is_logged_and_survived(
+    upstream: FakeUpstream,
+) -> None:
+    env = {"QWEN_LSP_API_KEY": TEST_KEY, "QWEN_LSP_BASE_URL": upstream.base_url}
+    async with raw_session(env) as server:
+        change = {
+            "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}
+        }
+        server.notify(
+            "textDocument/didChange",
+            {
+                "textDocument": {"uri": "file:///never/opened.py", "version": 2},
+                "contentChanges": [{**change, "text": "x"}],
+            },
+        )
+        server.request(2, "workspace/executeCommand", {"command": "qwen-lsp.stats"})
+        assert (await server.answer(2))["result"]["completions"] == 0
+    assert b"FeatureNotificationError" in server.stderr  # one line in the log
+    assert b"window/showMessage" not in server.stdout  # not a popup
+
+
 async def test_unknown_methods_and_bad_params_get_json_rpc_errors(raw_server: RawServer) -> None:
     raw_server.request(3, "qwen/doesNotExist", {})
     raw_server.request(4, "textDocument/inlineCompletion", {"position": "nowhere"})
