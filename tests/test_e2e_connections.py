@@ -10,6 +10,7 @@ import socket
 import ssl
 import threading
 import time
+import urllib.parse
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -147,6 +148,57 @@ def test_a_proxied_endpoint_keeps_httpx_transport(
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     assert uses_proxy(url) is proxied
+
+
+class ForwardProxy:
+    """An HTTP forward proxy on 127.0.0.1: each request, sent with an absolute URI, goes on to
+    the origin in it, and the reply comes back until the origin closes."""
+
+    def __init__(self) -> None:
+        self.targets: list[str] = []
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                client, _ = self._listener.accept()
+                threading.Thread(target=self._forward, args=(client,), daemon=True).start()
+
+    def _forward(self, client: socket.socket) -> None:
+        with client, contextlib.suppress(OSError):
+            reader = client.makefile("rb")
+            method, target, version = reader.readline().split()
+            head = b"".join(iter(reader.readline, b"\r\n"))
+            length = int(next((line.split(b":")[1] for line in head.split(b"\r\n")
+                               if line.lower().startswith(b"content-length")), b"0"))  # fmt: skip
+            body = reader.read(length)
+            origin = urllib.parse.urlsplit(target.decode())
+            self.targets.append(target.decode())
+            with socket.create_connection((origin.hostname, origin.port)) as server:
+                line = b" ".join((method, origin.path.encode(), version))
+                server.sendall(line + b"\r\n" + head + b"\r\n" + body)
+                while data := server.recv(65536):
+                    client.sendall(data)
+
+    def close(self) -> None:
+        self._listener.close()
+
+
+async def test_behind_a_proxy_completions_go_through_it(
+    start_server: StartServer, upstream: FakeUpstream
+) -> None:
+    proxy = ForwardProxy()
+    upstream.default = Reply.text("return total\n")
+    lsp = await start_server(env={"HTTP_PROXY": proxy.url, "http_proxy": proxy.url})
+    open_document(lsp, URI, "def f(total):\n    ")
+    (item,) = await inline(lsp, URI, types.Position(1, 4))
+    proxy.close()
+
+    assert item.insert_text == "return total"
+    assert proxy.targets == [f"{upstream.base_url}/chat/completions"]  # one request, proxied
+    assert len(upstream.requests) == 1
 
 
 async def test_a_provider_that_cannot_be_reached_is_not_tried_on_every_keystroke() -> None:
