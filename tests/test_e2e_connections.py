@@ -150,23 +150,40 @@ def test_a_proxied_endpoint_keeps_httpx_transport(
     assert uses_proxy(url) is proxied
 
 
-class ForwardProxy:
-    """An HTTP forward proxy on 127.0.0.1: each request, sent with an absolute URI, goes on to
-    the origin in it, and the reply comes back until the origin closes."""
+class Listener:
+    """A TCP server on 127.0.0.1 (on ``listen``, or any free port) that hands each connection,
+    in a thread of its own, to ``serve``; ``accepted`` counts them."""
 
-    def __init__(self) -> None:
-        self.targets: list[str] = []
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+    def __init__(self, listen: int = 0) -> None:
+        self.accepted = 0
+        self._listener = socket.create_server(("127.0.0.1", listen))
+        self.port = self._listener.getsockname()[1]
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:
         with contextlib.suppress(OSError):
             while True:
                 client, _ = self._listener.accept()
-                threading.Thread(target=self._forward, args=(client,), daemon=True).start()
+                self.accepted += 1
+                threading.Thread(target=self.serve, args=(client,), daemon=True).start()
 
-    def _forward(self, client: socket.socket) -> None:
+    def serve(self, client: socket.socket) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self._listener.close()
+
+
+class ForwardProxy(Listener):
+    """An HTTP forward proxy: each request, sent with an absolute URI, goes on to the origin in
+    it, and the reply comes back until the origin closes."""
+
+    def __init__(self) -> None:
+        self.targets: list[str] = []
+        super().__init__()
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def serve(self, client: socket.socket) -> None:
         with client, contextlib.suppress(OSError):
             reader = client.makefile("rb")
             method, target, version = reader.readline().split()
@@ -181,9 +198,6 @@ class ForwardProxy:
                 server.sendall(line + b"\r\n" + head + b"\r\n" + body)
                 while data := server.recv(65536):
                     client.sendall(data)
-
-    def close(self) -> None:
-        self._listener.close()
 
 
 async def test_behind_a_proxy_completions_go_through_it(
@@ -244,26 +258,16 @@ async def test_a_request_that_gets_through_ends_the_back_off(
     assert relay.accepted == 2  # the request's connection, then the spare's
 
 
-class GateProxy:
+class GateProxy(Listener):
     """A TCP relay to ``port`` that holds every connection until ``gate`` opens: a handshake
     that stays under way for as long as a test wants."""
 
     def __init__(self, port: int, listen: int = 0) -> None:
         self.gate = threading.Event()
-        self.accepted = 0
         self._target = port
-        self._listener = socket.create_server(("127.0.0.1", listen))
-        self.port = self._listener.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__(listen)
 
-    def _accept(self) -> None:
-        with contextlib.suppress(OSError):
-            while True:
-                client, _ = self._listener.accept()
-                self.accepted += 1
-                threading.Thread(target=self._relay, args=(client,), daemon=True).start()
-
-    def _relay(self, client: socket.socket) -> None:
+    def serve(self, client: socket.socket) -> None:
         self.gate.wait()
         server = socket.create_connection(("127.0.0.1", self._target))
         for source, sink in ((client, server), (server, client)):
@@ -271,7 +275,7 @@ class GateProxy:
 
     def close(self) -> None:
         self.gate.set()
-        self._listener.close()
+        super().close()
 
 
 def _pump(source: socket.socket, sink: socket.socket) -> None:

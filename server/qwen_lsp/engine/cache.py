@@ -113,7 +113,7 @@ class CompletionCache:
         for earlier, (found, cursor, first) in reversed(entries.items()):
             # The character typed first must be the completion's first: a miss over a full
             # cache reads one character of each entry (0.1 ms in all, cold).
-            if prefix[cursor : cursor + 1] != first or found is None:
+            if not first or found is None or prefix[cursor : cursor + 1] != first:
                 continue
             if rest := typed_through(earlier, found, prompt):
                 self.hits += 1
@@ -144,15 +144,12 @@ class CompletionCache:
 class _Entry(NamedTuple):
     completion: Completion | None
     cursor: int  # where the prompt's prefix ends
-    first: str  # the completion's first character, or _NONE
-
-
-_NONE = "no text"  # longer than the one character compared with it: nothing to type through
+    first: str  # the completion's first character ("" for none: nothing to type through)
 
 
 def _entry(prompt: Prompt, completion: Completion | None) -> _Entry:
-    text = completion.text if completion is not None else ""
-    return _Entry(completion, len(prompt.prefix), text[:1] or _NONE)
+    first = completion.text[:1] if completion is not None else ""
+    return _Entry(completion, len(prompt.prefix), first)
 
 
 def size_of(prompt: Prompt, completion: Completion | None) -> int:
