@@ -20,6 +20,9 @@ from lsprotocol import types
 
 from qwen_lsp.engine import connections
 from qwen_lsp.engine.connections import SpareTransport, split_lines, uses_proxy
+from qwen_lsp.engine.dialects import ChatRequest
+from qwen_lsp.engine.upstream import StreamStats, Upstream
+from qwen_lsp.settings import Settings
 from tests.conftest import StartServer
 from tests.fake_upstream import FakeUpstream, Reply
 from tests.lsp_helpers import inline, open_document
@@ -318,23 +321,43 @@ async def chunked(*parts: bytes) -> AsyncIterator[bytes]:
 
 
 @pytest.mark.parametrize(
-    ("parts", "lines"),
+    ("parts", "batches"),
     [
-        ((b"data: 1\n\ndata: 2\n\n",), ["data: 1", "", "data: 2", ""]),
-        ((b"da", b"ta: 1\n", b"\n"), ["data: 1", ""]),  # an event over three reads
-        ((b"data: 1\r\n\r\ndata: 2\r\n",), ["data: 1", "", "data: 2"]),
-        ((b"data: 1\r", b"\ndata: 2\n"), ["data: 1", "", "data: 2"]),  # CR LF cut: a blank
-        ((b"data: 1\rdata: 2\r",), ["data: 1", "data: 2"]),  # CR alone ends a line too
-        (("é\u2028\x85→".encode()[:3], "é\u2028\x85→\n".encode()[3:]), ["é\u2028\x85→"]),
-        ((b"data: [DONE]",), ["data: [DONE]"]),  # the last line needs no end
-        ((b"\xff\n",), ["\ufffd"]),  # not UTF-8: replaced, as httpx does
+        ((b"data: 1\n\ndata: 2\n\n",), [["data: 1", "", "data: 2", ""]]),  # a batch a read
+        ((b"da", b"ta: 1\n", b"\n"), [["data: 1"], [""]]),  # an event over three reads
+        ((b"data: 1\r\n\r\ndata: 2\r\n",), [["data: 1", "", "data: 2"]]),
+        ((b"data: 1\r", b"\ndata: 2\n"), [["data: 1"], ["", "data: 2"]]),  # CR LF cut: a blank
+        ((b"data: 1\rdata: 2\r",), [["data: 1", "data: 2"]]),  # CR alone ends a line too
+        (("é\u2028\x85→".encode()[:3], "é\u2028\x85→\n".encode()[3:]), [["é\u2028\x85→"]]),
+        ((b"data: [DONE]",), [["data: [DONE]"]]),  # the last line needs no end
+        ((b"\xff\n",), [["\ufffd"]]),  # not UTF-8: replaced, as httpx does
         ((), []),
     ],
 )
 async def test_sse_lines_end_only_where_sse_says(
-    parts: tuple[bytes, ...], lines: list[str]
+    parts: tuple[bytes, ...], batches: list[list[str]]
 ) -> None:
-    assert [line async for line in split_lines(chunked(*parts))] == lines
+    assert [batch async for batch in split_lines(chunked(*parts))] == batches
+
+
+async def test_the_events_of_one_read_are_one_piece(upstream: FakeUpstream) -> None:
+    """The stop rule then runs once a read, and not at all on a last piece the finish came with
+    (before, each event was a piece of its own: ["a", "b", ""])."""
+    events = [
+        {"choices": [{"delta": {"content": "a"}}]},
+        {"choices": [{"delta": {"content": "b\n"}}]},
+        {"choices": [{"delta": {}, "finish_reason": "stop"}]},
+    ]
+    raw = b"".join(b"data: %s\n\n" % json.dumps(event).encode() for event in events)
+    upstream.default = Reply(raw=raw + b"data: [DONE]\n\n")  # one write, so one read
+    client = Upstream(Settings(api_key="k", base_url=upstream.base_url))
+    stats = StreamStats()
+    try:
+        pieces = [piece async for piece in client.stream(ChatRequest(messages=[]), stats)]
+    finally:
+        await client.aclose()
+    assert pieces == ["ab\n"]
+    assert stats.finish_reason == "stop"
 
 
 async def test_a_line_separator_inside_an_event_keeps_the_event_whole(

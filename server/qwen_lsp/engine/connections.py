@@ -107,9 +107,9 @@ class Body(httpx2.AsyncByteStream):
                 return  # EndOfMessage: h11 raises on a body cut short
             yield bytes(event.data)
 
-    def lines(self) -> AsyncIterator[str]:
-        """The body's lines (see :func:`split_lines`): for an SSE stream, instead of
-        ``Response.aiter_lines`` and its four layers of generators for every event."""
+    def lines(self) -> AsyncIterator[list[str]]:
+        """The body's lines, a batch per read (see :func:`split_lines`): for an SSE stream,
+        instead of ``Response.aiter_lines`` and its four layers of generators for every event."""
         return split_lines(self)
 
     async def aclose(self) -> None:
@@ -118,8 +118,9 @@ class Body(httpx2.AsyncByteStream):
             self._done()
 
 
-async def split_lines(chunks: AsyncIterable[bytes]) -> AsyncIterator[str]:
-    """The lines of a stream of bytes, ended by LF, CR LF or CR as SSE lines are.
+async def split_lines(chunks: AsyncIterable[bytes]) -> AsyncIterator[list[str]]:
+    """The lines of a stream of bytes, ended by LF, CR LF or CR as SSE lines are: in batches,
+    the lines each chunk completes, so that a reader can judge a read's events together.
 
     ``aiter_lines`` splits as ``str.splitlines``, also at U+2028, U+0085 and the like, which JSON
     strings may hold unescaped: an event with one came in two unreadable halves. A CR LF that
@@ -130,10 +131,10 @@ async def split_lines(chunks: AsyncIterable[bytes]) -> AsyncIterator[str]:
     async for data in chunks:
         lines = (pending + data).splitlines(keepends=True)
         pending = b"" if not lines or lines[-1].endswith((b"\n", b"\r")) else lines.pop()
-        for line in lines:
-            yield line.rstrip(b"\r\n").decode(errors="replace")
+        if lines:
+            yield [line.rstrip(b"\r\n").decode(errors="replace") for line in lines]
     if pending:
-        yield pending.decode(errors="replace")
+        yield [pending.decode(errors="replace")]
 
 
 _tls: ssl.SSLContext | None = None  # one for the process: loading the CA bundle is slow

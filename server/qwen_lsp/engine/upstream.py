@@ -103,12 +103,10 @@ class Upstream:
         try:
             if response.is_error:
                 raise await status_error(response, settings)
-            async for event in _events(_lines(response)):
-                if isinstance(event.get("error"), (Mapping, str)):
-                    raise from_response(failure_of(0, event, {}), settings)
-                text = events.text(event)
-                _count_usage(event, text, stats)
-                stats.finish_reason = events.finish(event) or stats.finish_reason
+            # A read's events are one piece: the stop rule runs once per read, and not at all
+            # on the last piece when the finish came with it.
+            async for batch in _events(_lines(response)):
+                text = "".join([_event_text(event, events, stats, settings) for event in batch])
                 if text or stats.finish_reason:
                     yield text  # "" once the model finished: its reader need not wait for more
         except httpx2.HTTPError as exc:
@@ -178,6 +176,18 @@ def chat_body(request: ChatRequest, settings: Settings) -> dict[str, Any]:
     }
 
 
+def _event_text(
+    event: Mapping[str, Any], events: Events, stats: StreamStats, settings: Settings
+) -> str:
+    """The text of one event, its usage and finish reason noted in ``stats``."""
+    if isinstance(event.get("error"), (Mapping, str)):
+        raise from_response(failure_of(0, event, {}), settings)
+    text = events.text(event)
+    _count_usage(event, text, stats)
+    stats.finish_reason = events.finish(event) or stats.finish_reason
+    return text
+
+
 def _count_usage(event: Mapping[str, Any], text: str, stats: StreamStats) -> None:
     usage = event.get("usage")
     if isinstance(usage, Mapping):
@@ -220,30 +230,45 @@ async def without_echo(
             yield held  # the reply ended inside what looked like the echo: it was not one
 
 
-async def _events(lines: AsyncIterator[str]) -> AsyncIterator[Mapping[str, Any]]:
-    """JSON objects from SSE ``data:`` lines or from newline-delimited JSON (Ollama)."""
-    async for raw in lines:
-        line = raw.strip()
-        if line.startswith("data:"):
-            line = line[5:].strip()
-        elif not line.startswith("{"):
-            continue  # blank separators, comments, "event:" lines
-        if line == "[DONE]":
+async def _events(
+    batches: AsyncIterator[list[str]],
+) -> AsyncIterator[list[Mapping[str, Any]]]:
+    """JSON objects from SSE ``data:`` lines or from newline-delimited JSON (Ollama), a batch of
+    lines at a time; the events before a ``[DONE]`` are the last."""
+    async for lines in batches:
+        batch, done = [], False
+        for raw in lines:
+            line = raw.strip()
+            if line.startswith("data:"):
+                line = line[5:].strip()
+            elif not line.startswith("{"):
+                continue  # blank separators, comments, "event:" lines
+            if done := line == "[DONE]":
+                break
+            try:
+                event = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(event, Mapping):
+                batch.append(event)
+        if batch:
+            yield batch
+        if done:
             return
-        try:
-            event = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(event, Mapping):
-            yield event
 
 
-def _lines(response: httpx2.Response) -> AsyncIterator[str]:
-    """The response's lines: straight off our connection unless the body is encoded."""
+def _lines(response: httpx2.Response) -> AsyncIterator[list[str]]:
+    """The response's lines, in batches: straight off our connection (a batch per read) unless
+    the body is encoded (a line a batch)."""
     body, encoding = response.stream, response.headers.get("content-encoding", "identity")
     if isinstance(body, Body) and encoding == "identity":
         return body.lines()
-    return response.aiter_lines()
+    return _one_by_one(response.aiter_lines())
+
+
+async def _one_by_one(lines: AsyncIterator[str]) -> AsyncIterator[list[str]]:
+    async for line in lines:
+        yield [line]
 
 
 def request_headers(settings: Settings) -> dict[str, str]:
