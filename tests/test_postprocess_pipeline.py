@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from qwen_lsp.engine.postprocess import Cursor, clean, is_finished
+from qwen_lsp.engine.postprocess import Cursor, clean, is_finished, prepare
 from tests.test_postprocess import at
 
 GOLDEN = Path(__file__).parent / "data" / "postprocess_golden.txt"
@@ -29,9 +29,14 @@ def golden_cases() -> list[tuple[str, dict[str, str]]]:
     return [(name, {k: "\n".join(v) for k, v in fields.items()}) for name, fields in cases[:-1]]
 
 
+@pytest.mark.parametrize("prepared", [False, True], ids=["", "prepared"])
 @pytest.mark.parametrize(("name", "case"), golden_cases(), ids=[n for n, _ in golden_cases()])
-def test_golden(name: str, case: dict[str, str]) -> None:
-    result = clean(case["output"], at(case["document"]))
+def test_golden(name: str, case: dict[str, str], prepared: bool) -> None:
+    """Also with the cursor's facts worked out ahead (as the engine does at the first piece)."""
+    cursor = at(case["document"])
+    if prepared:
+        prepare(cursor)
+    result = clean(case["output"], cursor)
     expected = case["expected"]
     replaces = [key for key in case if key.startswith("replaces ")]
     assert (result.text if result else "") == expected

@@ -19,7 +19,7 @@ from qwen_lsp.engine.guard import Guard, Paused
 from qwen_lsp.engine.model import Completion, CompletionTask, Status
 from qwen_lsp.engine.open_files import OpenFiles
 from qwen_lsp.engine.policy import Policy, policy_for
-from qwen_lsp.engine.postprocess import Cursor, clean, complete_lines, is_finished
+from qwen_lsp.engine.postprocess import Cursor, clean, complete_lines, is_finished, prepare
 from qwen_lsp.engine.related import RelatedCode
 from qwen_lsp.engine.scheduler import Progress, Scheduler
 from qwen_lsp.engine.stats import Stats
@@ -147,6 +147,8 @@ class Engine:
         request = dialect_for(self._settings).build(prompt)
         async with aclosing(self._client().stream(request, stats)) as chunks:
             async for piece in chunks:
+                if progress.first_at is None:
+                    prepare(cursor)  # while the model writes the rest
                 progress.add(piece)
                 # is_finished judges complete lines: only a line break can change its verdict.
                 if stats.finish_reason or ("\n" in piece and is_finished(progress.text, cursor)):

