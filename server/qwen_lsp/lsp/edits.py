@@ -64,6 +64,52 @@ class SplicingProtocol(LanguageServerProtocol):
             handler(params)  # ours, synchronous (tracking.py)
 
 
+def structured_change(data: dict[str, Any]) -> types.DidChangeTextDocumentNotification | None:
+    """A ``didChange`` message as pygls would structure it, built directly: cattrs' generic
+    structuring took 0.2 ms of every keystroke (cold), twice this. None for any other message,
+    and for a shape out of the ordinary (a number that is not an int, say), which goes the
+    cattrs way: coerced, or refused, as before."""
+    if data.get("method") != types.TEXT_DOCUMENT_DID_CHANGE or "id" in data:
+        return None
+    try:
+        params, jsonrpc = data["params"], data["jsonrpc"]
+        document, changes = params["textDocument"], params["contentChanges"]
+        uri, version = document["uri"], document["version"]
+        if type(uri) is not str or type(version) is not int or type(changes) is not list:
+            return None
+        identifier = types.VersionedTextDocumentIdentifier(version=version, uri=uri)
+        structured = tuple(_change(change) for change in changes)
+    except (KeyError, TypeError, ValueError, _Unusual):
+        return None
+    return types.DidChangeTextDocumentNotification(
+        params=types.DidChangeTextDocumentParams(identifier, structured), jsonrpc=jsonrpc
+    )
+
+
+class _Unusual(Exception):
+    """A value cattrs would coerce rather than take as it is."""
+
+
+def _change(change: dict[str, Any]) -> types.TextDocumentContentChangeEvent:
+    text = change["text"]
+    if type(text) is not str:
+        raise _Unusual
+    if "range" not in change:
+        return types.TextDocumentContentChangeWholeDocument(text=text)
+    span, length = change["range"], change.get("rangeLength")
+    if length is not None and type(length) is not int:
+        raise _Unusual
+    start, end = _position(span["start"]), _position(span["end"])
+    return types.TextDocumentContentChangePartial(types.Range(start, end), text, length)
+
+
+def _position(position: dict[str, Any]) -> types.Position:
+    line, character = position["line"], position["character"]
+    if type(line) is not int or type(character) is not int:
+        raise _Unusual
+    return types.Position(line, character)
+
+
 def _apply(
     document: TextDocument, params: types.DidChangeTextDocumentParams, encoding: Encoding
 ) -> bool:

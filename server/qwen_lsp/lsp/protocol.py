@@ -32,7 +32,7 @@ from pygls.exceptions import JsonRpcException
 from pygls.protocol.json_rpc import RPCRequest
 
 from qwen_lsp.logs import mask
-from qwen_lsp.lsp.edits import SplicingProtocol
+from qwen_lsp.lsp.edits import SplicingProtocol, structured_change
 
 if TYPE_CHECKING:
     from pygls.server import ServerErrors
@@ -46,6 +46,8 @@ class Protocol(SplicingProtocol):
     """The LSP protocol, answering malformed requests with an error instead of silence."""
 
     def structure_message(self, data: dict[str, Any]) -> Any:
+        if (change := structured_change(data)) is not None:
+            return change
         try:
             return super().structure_message(data)
         except JsonRpcException as exc:

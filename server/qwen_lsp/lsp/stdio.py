@@ -52,7 +52,10 @@ async def read_messages(stream: asyncio.StreamReader, server: JsonRPCServer) -> 
             continue
         io_event("message read")
         try:
-            protocol.handle_message(json.loads(body, object_hook=protocol.structure_message))
+            # Structured once, as a whole: as an object hook it ran for every object inside.
+            data = json.loads(body)
+            message = protocol.structure_message(data) if isinstance(data, dict) else data
+            protocol.handle_message(message)
         except Exception as error:  # as pygls' own loop treats them
             log.exception("Unable to handle message")
             server.report_server_error(error, JsonRpcException)

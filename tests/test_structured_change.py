@@ -1,0 +1,61 @@
+"""``didChange`` messages structured by hand: the same objects as pygls' cattrs, or none."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from pygls.lsp.server import LanguageServer
+
+from qwen_lsp.lsp.edits import structured_change
+
+CONVERTER = LanguageServer("test", "1").protocol  # pygls' own structuring, to compare with
+
+POINT = {"line": 3, "character": 7}
+SPAN = {"start": POINT, "end": {"line": 4, "character": 0}}
+
+
+def change(*changes: Any, version: Any = 5, uri: Any = "file:///p/a.py") -> dict[str, Any]:
+    document = {"uri": uri, "version": version}
+    params = {"textDocument": document, "contentChanges": list(changes)}
+    return {"jsonrpc": "2.0", "method": "textDocument/didChange", "params": params}
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        change({"range": SPAN, "text": "x"}),
+        change({"range": SPAN, "rangeLength": 9, "text": ""}),
+        change({"text": "the whole document\n"}),
+        change({"range": SPAN, "text": "a"}, {"text": "b"}, {"range": SPAN, "text": "ç🙂"}),
+        change(),  # no changes at all
+        {**change({"range": SPAN, "text": "x", "extra": 1}), "extra": {"a": 1}},  # ignored
+    ],
+)
+def test_the_same_message_as_pygls_builds(message: dict[str, Any]) -> None:
+    expected = CONVERTER.structure_message(copy.deepcopy(message))
+    assert structured_change(message) == expected
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        change({"range": SPAN, "text": "x"}, version=True),  # cattrs coerces these
+        change({"range": SPAN, "text": "x"}, version=5.0),
+        change({"range": {"start": {"line": 1.0, "character": 0}, "end": POINT}, "text": "x"}),
+        change({"range": SPAN, "rangeLength": "9", "text": "x"}),
+        change({"range": SPAN, "text": 5}),
+        change({"range": SPAN, "text": "x"}, uri=None),
+        change({"range": {"start": POINT}, "text": "x"}),  # cattrs refuses these
+        change({"range": SPAN}),
+        change({"range": {"start": {"line": -1, "character": 0}, "end": POINT}, "text": "x"}),
+        {**change({"text": "x"}), "params": {"textDocument": {"uri": "u", "version": 1}}},
+        {**change({"text": "x"}), "params": []},
+        {**change({"text": "x"}), "id": 4},  # a request by that name: not ours to build
+        {**change({"text": "x"}), "method": "textDocument/didOpen"},
+        {"jsonrpc": "2.0", "method": "textDocument/didChange"},
+    ],
+)
+def test_anything_out_of_the_ordinary_is_left_to_pygls(message: dict[str, Any]) -> None:
+    assert structured_change(message) is None
