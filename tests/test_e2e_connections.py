@@ -14,6 +14,7 @@ import urllib.parse
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import h11
 import httpx2
 import pytest
 from lsprotocol import types
@@ -374,3 +375,43 @@ async def test_a_line_separator_inside_an_event_keeps_the_event_whole(
     open_document(lsp, URI, "")
     (item,) = await inline(lsp, URI, types.Position(0, 0))
     assert "b\x85c" in str(item.insert_text)
+
+
+def h11_wrote(request: httpx2.Request, body: bytes) -> bytes:
+    """What the transport wrote before it prepared heads: h11 writing httpx's request."""
+    parser = h11.Connection(h11.CLIENT)
+    head = h11.Request(
+        method=request.method, target=request.url.raw_path, headers=list(request.headers.raw)
+    )
+    return parser.send(head) + parser.send(h11.Data(data=body)) + parser.send(h11.EndOfMessage())
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080/v1/chat/completions",
+        "https://dashscope.example.com/compatible-mode/v1/chat/completions",  # default port
+        "https://example.com:8443/api/generate?x=1",
+    ],
+)
+@pytest.mark.parametrize("body", [b"{}", '{"a":"ç🙂"}'.encode(), b"x" * 70_000])
+def test_a_prepared_post_is_the_request_httpx_and_h11_would_write(url: str, body: bytes) -> None:
+    headers = httpx2.AsyncClient(headers={"authorization": "Bearer k", "x-a": "b"}).headers
+    parsed = httpx2.URL(url)
+    expected = h11_wrote(httpx2.Request("POST", parsed, headers=headers, content=body), body)
+    assert connections.post_bytes(connections.post_head(parsed, headers), body) == expected
+
+
+async def test_a_key_with_a_line_break_is_never_sent(
+    start_server: StartServer, upstream: FakeUpstream
+) -> None:
+    """A header cannot be smuggled into the request: h11 checks the prepared head."""
+    lsp = await start_server(options={"apiKey": "key\r\nx-smuggled: 1"})
+    open_document(lsp, URI, "def f(total):\n    re\n")
+
+    assert await inline(lsp, URI, types.Position(1, 6)) == []
+    stats = await lsp.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="qwen-lsp.stats")
+    )
+    assert stats["failures"] == 1
+    assert upstream.requests == []

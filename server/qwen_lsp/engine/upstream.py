@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 import httpx2
 
 from qwen_lsp import __version__
-from qwen_lsp.engine.connections import Body, SpareTransport, uses_proxy
+from qwen_lsp.engine.connections import Body, SpareTransport, post_head, uses_proxy
 from qwen_lsp.engine.dialects import ChatRequest, Request, choice_finish, delta_text
 from qwen_lsp.engine.errors import UpstreamError, failure_of, from_response, from_transport
 from qwen_lsp.engine.json_body import JsonBodies
@@ -50,9 +50,10 @@ class Upstream:
         timeout = settings.timeout_ms / 1000
         connect = min(timeout, 3.0)
         self._urls: dict[str, httpx2.URL] = {}  # endpoint path → URL, parsed once
+        self._heads: dict[httpx2.URL, bytes] = {}  # URL → its POST's head, written once
         self._transport = None if uses_proxy(settings.base_url) else SpareTransport(connect)
         timeouts = httpx2.Timeout(timeout, connect=connect)
-        self._extensions = {"timeout": timeouts.as_dict()}  # what the client would add
+        self._timeouts = timeouts.as_dict()
         self._bodies = JsonBodies()
         self._client = httpx2.AsyncClient(
             transport=self._transport,  # None: httpx's own, which honours the proxy
@@ -130,12 +131,10 @@ class Upstream:
         """
         client, transport, content = self._client, self._transport, self._bodies.encode(body)
         if transport is not None:
-            request = httpx2.Request(
-                "POST", url, content=content, headers=client.headers, extensions=self._extensions
-            )
-            response = await transport.handle_async_request(request)
+            if (head := self._heads.get(url)) is None:
+                head = self._heads[url] = post_head(url, client.headers)
+            response = await transport.post(url, head, content, self._timeouts)
             if not response.has_redirect_location:
-                response.request = request
                 return response
             await response.aclose()
         return await client.send(client.build_request("POST", url, content=content), stream=True)
