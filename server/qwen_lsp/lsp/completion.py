@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
@@ -44,6 +44,44 @@ async def inline_completion(
         command=types.Command(title="Accept", command=ACCEPT_COMMAND, arguments=[len(text)]),
     )
     return types.InlineCompletionList(items=[item])
+
+
+def inline_json(response: object) -> dict[str, Any] | None:
+    """An inline completion answer as JSON, as pygls' cattrs writes it, built directly: cattrs'
+    generic unstructuring took 0.1 ms of the answer's way out (cold). None for any answer but a
+    list of items as :func:`inline_completion` makes them."""
+    if type(response) is not types.InlineCompletionResponse:
+        return None
+    result = response.result
+    if type(result) is not types.InlineCompletionList:
+        return None
+    items = [_item_json(item) for item in result.items]
+    if None in items:
+        return None
+    return {"id": response.id, "result": {"items": items}, "jsonrpc": response.jsonrpc}
+
+
+def _item_json(item: types.InlineCompletionItem) -> dict[str, Any] | None:
+    command, span = item.command, item.range
+    if type(item.insert_text) is not str or item.filter_text is not None or span is None:
+        return None
+    if command is None or command.tooltip is not None or command.arguments is None:
+        return None
+    if not all(type(argument) in (int, str) for argument in command.arguments):
+        return None
+    start, end = span.start, span.end
+    return {
+        "insertText": item.insert_text,
+        "range": {
+            "start": {"line": start.line, "character": start.character},
+            "end": {"line": end.line, "character": end.character},
+        },
+        "command": {
+            "title": command.title,
+            "command": command.command,
+            "arguments": command.arguments,
+        },
+    }
 
 
 async def list_completion(

@@ -18,6 +18,9 @@ keystroke's. Here whether a message class is a request is learnt once per class.
 pygls sends an async handler's answer from the done callback of its task, a loop turn after the
 handler returned and behind whatever was scheduled meanwhile. Here the task sends it as the
 handler returns; a cancelled or failed handler is still answered the pygls way.
+
+Keystroke traffic is (un)structured directly where cattrs' generic code is slow cold:
+``didChange`` messages (``edits.py``) and inline completion answers (``completion.py``).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from pygls.exceptions import JsonRpcException
 from pygls.protocol.json_rpc import RPCRequest
 
 from qwen_lsp.logs import mask
+from qwen_lsp.lsp.completion import inline_json
 from qwen_lsp.lsp.edits import SplicingProtocol, structured_change
 
 if TYPE_CHECKING:
@@ -54,6 +58,11 @@ class Protocol(SplicingProtocol):
             if "id" in data and "method" in data:
                 self._send_response(data["id"], error=exc.to_response_error())
             raise
+
+    def _serialize_message(self, data: Any) -> Any:
+        if (answer := inline_json(data)) is not None:
+            return answer
+        return super()._serialize_message(data)
 
     def handle_message(self, message: Any) -> None:
         """Requests as pygls dispatches them, in a context of their own; the rest through pygls."""

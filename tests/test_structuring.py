@@ -1,13 +1,16 @@
-"""``didChange`` messages structured by hand: the same objects as pygls' cattrs, or none."""
+"""Keystroke traffic (un)structured directly: the same as pygls' cattrs makes, or left to it."""
 
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
+from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
+from qwen_lsp.lsp.completion import inline_json
 from qwen_lsp.lsp.edits import structured_change
 
 CONVERTER = LanguageServer("test", "1").protocol  # pygls' own structuring, to compare with
@@ -59,3 +62,51 @@ def test_the_same_message_as_pygls_builds(message: dict[str, Any]) -> None:
 )
 def test_anything_out_of_the_ordinary_is_left_to_pygls(message: dict[str, Any]) -> None:
     assert structured_change(message) is None
+
+
+def item(**fields: Any) -> types.InlineCompletionItem:
+    span = types.Range(types.Position(1, 4), types.Position(1, 9))
+    accept = types.Command(title="Accept", command="qwen-lsp.accept", arguments=[9])
+    return types.InlineCompletionItem(
+        **{"insert_text": "ret ç🙂\n", "range": span, "command": accept, **fields}
+    )
+
+
+@pytest.mark.parametrize(
+    "items",
+    [[], [item()], [item(), item(insert_text="")]],
+)
+def test_an_inline_answer_is_the_json_pygls_writes(items: list[types.InlineCompletionItem]) -> None:
+    response = types.InlineCompletionResponse(id=7, result=types.InlineCompletionList(items=items))
+    expected = json.loads(json.dumps(response, default=CONVERTER._serialize_message))
+    assert inline_json(response) == expected
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        types.InlineCompletionResponse(id=7, result=None),
+        types.InlineCompletionResponse(id=7, result=[item()]),
+        types.InlineCompletionResponse(
+            id=7, result=types.InlineCompletionList(items=[item(filter_text="x")])
+        ),
+        types.InlineCompletionResponse(
+            id=7,
+            result=types.InlineCompletionList(
+                items=[item(insert_text=types.StringValue(value="$0"))]
+            ),
+        ),
+        types.InlineCompletionResponse(
+            id=7, result=types.InlineCompletionList(items=[item(), item(command=None)])
+        ),
+        types.InlineCompletionResponse(
+            id=7,
+            result=types.InlineCompletionList(
+                items=[item(command=types.Command(title="t", command="c", arguments=[{"a": 1}]))]
+            ),
+        ),
+        types.CompletionResponse(id=7, result=None),
+    ],
+)
+def test_any_other_answer_is_left_to_pygls(response: object) -> None:
+    assert inline_json(response) is None
