@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from qwen_lsp import __version__
 from tests.conftest import TEST_KEY, server_env
 from tests.fake_upstream import FakeUpstream, Reply
@@ -98,10 +100,14 @@ def serve_from(stdin: bytes | Path) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(command, input=stdin, **options)
 
 
-def test_a_session_over_a_pipe_and_from_a_regular_file_is_answered(tmp_path: Path) -> None:
-    # A pipe is read on the event loop; a file cannot be watched by it and takes pygls' reader.
+@pytest.mark.parametrize("header", [b"Content-Length: ", b"content-length:"])
+def test_a_session_over_a_pipe_and_from_a_regular_file_is_answered(
+    tmp_path: Path, header: bytes
+) -> None:
+    """A pipe is read on the event loop; a file, which it cannot watch, by a thread of ours:
+    framed the same way (pygls' reader took only ``Content-Length: `` in that case)."""
     script = tmp_path / "session.lsp"
-    script.write_bytes(frames(*SESSION))
+    script.write_bytes(frames(*SESSION).replace(b"Content-Length: ", header))
     for stdin in (script.read_bytes(), script):
         done = serve_from(stdin)
         assert b'"id": 1' in done.stdout and b'"capabilities"' in done.stdout

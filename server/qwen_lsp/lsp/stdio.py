@@ -3,8 +3,9 @@
 pygls reads stdin in a worker thread, one hop per header line and body: a keystroke (``didChange``
 and a completion request) costs eight thread switches, and the reader thread asks for the GIL while
 the loop is busy. Reading the pipe with asyncio costs neither. Stdin that cannot be watched by the
-loop (a regular file), and Windows, whose event loop cannot read an anonymous pipe, are served the
-pygls way. Messages are framed here too (:func:`read_messages`), a header in one read.
+loop (a regular file), and Windows, whose event loop cannot read an anonymous pipe, are read by a
+thread of ours in large chunks. Either way messages are framed here (:func:`read_messages`), a
+header in one read.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import json
 import logging
 import re
 import sys
+import threading
 from typing import BinaryIO
 
 from pygls.exceptions import JsonRpcException
@@ -26,6 +28,7 @@ from qwen_lsp.logs import io_event
 log = logging.getLogger(__name__)
 
 _LIMIT = 1 << 20  # longest header; bodies are read by length, whatever their size
+_CHUNK = 1 << 16  # bytes a read of stdin by a thread asks for
 _CONTENT_LENGTH = re.compile(rb"^content-length: *(\d+) *\r?$", re.IGNORECASE | re.MULTILINE)
 
 
@@ -71,16 +74,9 @@ class NotingWriter(StdoutWriter):
 
 def serve(server: JsonRPCServer, stdin: BinaryIO | None = None) -> None:
     """Serve ``server`` on stdin/stdout until the client exits or the pipe closes."""
-    stdin = stdin or sys.stdin.buffer
-    if sys.platform == "win32":
-        server.start_io(stdin)
-        return
     server.protocol.set_writer(NotingWriter(sys.stdout.buffer))
     try:
-        asyncio.run(_serve(server, stdin))
-    except _Unwatchable:
-        server.start_io(stdin)
-        return
+        asyncio.run(_serve(server, stdin or sys.stdin.buffer))
     except BrokenPipeError:
         log.error("the client's pipe closed")
     except (KeyboardInterrupt, SystemExit):
@@ -88,16 +84,33 @@ def serve(server: JsonRPCServer, stdin: BinaryIO | None = None) -> None:
     server.shutdown()  # type: ignore[no-untyped-call]  # pygls leaves it unannotated
 
 
-class _Unwatchable(Exception):
-    """Stdin is not a pipe, socket or terminal the event loop can watch."""
-
-
 async def _serve(server: JsonRPCServer, stdin: BinaryIO) -> None:
-    loop = asyncio.get_running_loop()
     stream = asyncio.StreamReader(limit=_LIMIT)
-    try:
-        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stream), stdin)
-    except (OSError, ValueError) as exc:
-        raise _Unwatchable from exc
+    if sys.platform == "win32" or not await _watched(stream, stdin):
+        _read_in_thread(stream, stdin)
     with contextlib.suppress(asyncio.CancelledError):
         await read_messages(stream, server)
+
+
+async def _watched(stream: asyncio.StreamReader, stdin: BinaryIO) -> bool:
+    """Feed ``stream`` from ``stdin`` on the loop; False if the loop cannot watch it."""
+    loop = asyncio.get_running_loop()
+    try:
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stream), stdin)
+    except (OSError, ValueError):
+        return False  # a regular file, say
+    return True
+
+
+def _read_in_thread(stream: asyncio.StreamReader, stdin: BinaryIO) -> None:
+    """Feed ``stream`` from ``stdin`` by a thread's blocking reads, to its end."""
+    loop = asyncio.get_running_loop()
+    read = getattr(stdin, "read1", stdin.read)
+
+    def pump() -> None:
+        with contextlib.suppress(OSError, ValueError, RuntimeError):  # closed, or the loop is
+            while chunk := read(_CHUNK):
+                loop.call_soon_threadsafe(stream.feed_data, chunk)
+            loop.call_soon_threadsafe(stream.feed_eof)
+
+    threading.Thread(target=pump, name="stdin", daemon=True).start()
