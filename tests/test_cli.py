@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
 import json
 import subprocess
 import sys
@@ -11,6 +13,7 @@ from typing import Any
 import pytest
 
 from qwen_lsp import __version__
+from qwen_lsp.lsp import stdio
 from tests.conftest import TEST_KEY, server_env
 from tests.fake_upstream import FakeUpstream, Reply
 
@@ -121,3 +124,21 @@ def test_input_that_ends_inside_a_message_ends_the_server_cleanly() -> None:
     assert b'"capabilities"' in done.stdout
     assert done.returncode == 0
     assert b"Traceback" not in done.stderr
+
+
+class BreakingInput(io.BytesIO):
+    """Stdin that gives one chunk, then fails as a broken pipe does."""
+
+    def read1(self, size: int = -1) -> bytes:
+        if self.tell():
+            raise OSError("broken pipe")
+        return super().read1(size)
+
+
+async def test_stdin_that_breaks_ends_the_stream_instead_of_hanging() -> None:
+    """Read by our thread (a regular file, Windows): a failed read is the input's end, so the
+    server stops rather than wait forever for messages that cannot come."""
+    stream = asyncio.StreamReader()
+    stdio._read_in_thread(stream, BreakingInput(b"Content-Length: 2\r\n\r\n{}"))
+    assert await asyncio.wait_for(stream.read(), 10) == b"Content-Length: 2\r\n\r\n{}"
+    assert stream.at_eof()

@@ -26,7 +26,7 @@ from qwen_lsp.engine.upstream import StreamStats, Upstream
 from qwen_lsp.settings import Settings
 from tests.conftest import StartServer
 from tests.fake_upstream import FakeUpstream, Reply
-from tests.lsp_helpers import inline, open_document
+from tests.lsp_helpers import inline, open_document, settled
 from tests.test_e2e_lifecycle import edit, round_trip
 
 URI = "file:///work/project/calc.py"
@@ -415,3 +415,5 @@ async def test_a_key_with_a_line_break_is_never_sent(
     )
     assert stats["failures"] == 1
     assert upstream.requests == []
+    failed = await settled(lsp, "error", kind="auth")
+    assert "line break" in failed[-1]["message"] and "smuggled" not in str(failed)

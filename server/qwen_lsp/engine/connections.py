@@ -284,14 +284,17 @@ class SpareTransport(httpx2.AsyncBaseTransport):
 
 
 def written(request: httpx2.Request, body: bytes) -> bytes:
-    """``request`` as h11 writes it (and checks it: no line breaks inside a header, say)."""
+    """``request`` as h11 writes it, and checks it: a header h11 refuses (a line break in it,
+    say) is ours to fix, not the provider's, and its value stays out of the error."""
     parser = h11.Connection(h11.CLIENT)
-    with _mapped(_WRITE_ERRORS):
+    try:
         head = h11.Request(
             method=request.method, target=request.url.raw_path, headers=list(request.headers.raw)
         )
-        data = parser.send(head) + (parser.send(h11.Data(data=body)) if body else b"")
-        return data + parser.send(h11.EndOfMessage())
+    except h11.LocalProtocolError:
+        raise httpx2.LocalProtocolError("a request header is not valid HTTP") from None
+    data = parser.send(head) + (parser.send(h11.Data(data=body)) if body else b"")
+    return data + parser.send(h11.EndOfMessage())
 
 
 def post_head(url: httpx2.URL, headers: httpx2.Headers) -> bytes:

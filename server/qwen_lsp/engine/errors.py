@@ -112,6 +112,12 @@ def from_transport(exc: BaseException, settings: Settings, mid_stream: bool) -> 
     host = urlsplit(settings.base_url).netloc or settings.base_url
     chain = list(_causes(exc))
     names = " ".join(type(e).__name__ for e in chain).lower()
+    if "localprotocolerror" in names:  # a request of ours h11 would not write: the key's header
+        return UpstreamError(
+            "auth",
+            "The API key holds a line break or another character an HTTP header cannot carry, "
+            f"so nothing was sent. {_key_fix(settings)}",
+        )
     text = " ".join(str(e) for e in chain).lower()
     if "timeout" in names or "timed out" in text:
         return UpstreamError(

@@ -108,9 +108,12 @@ def _read_in_thread(stream: asyncio.StreamReader, stdin: BinaryIO) -> None:
     read = getattr(stdin, "read1", stdin.read)
 
     def pump() -> None:
-        with contextlib.suppress(OSError, ValueError, RuntimeError):  # closed, or the loop is
-            while chunk := read(_CHUNK):
-                loop.call_soon_threadsafe(stream.feed_data, chunk)
+        with contextlib.suppress(RuntimeError):  # the loop closed: nobody reads any more
+            try:
+                while chunk := read(_CHUNK):
+                    loop.call_soon_threadsafe(stream.feed_data, chunk)
+            except (OSError, ValueError):
+                pass  # stdin broke or was closed under us: that is its end too
             loop.call_soon_threadsafe(stream.feed_eof)
 
     threading.Thread(target=pump, name="stdin", daemon=True).start()
