@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import copy
-import json
 from typing import Any
 
 import pytest
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
+from pygls.protocol.json_rpc import JsonRPCProtocol
 
-from qwen_lsp.lsp.completion import inline_json
 from qwen_lsp.lsp.edits import structured_change
+from qwen_lsp.lsp.server import create_server
+from qwen_lsp.settings import Settings
 
 CONVERTER = LanguageServer("test", "1").protocol  # pygls' own structuring, to compare with
+SERVER = create_server(Settings(), []).protocol  # ours
 
 POINT = {"line": 3, "character": 7}
 SPAN = {"start": POINT, "end": {"line": 4, "character": 0}}
@@ -72,41 +74,68 @@ def item(**fields: Any) -> types.InlineCompletionItem:
     )
 
 
+class Written:
+    """A writer keeping what a protocol writes."""
+
+    def __init__(self) -> None:
+        self.data = b""
+
+    def write(self, data: bytes) -> None:
+        self.data += data
+
+
+def answer_bytes(protocol: Any, result: Any) -> bytes:
+    """What ``protocol`` writes answering request 7 with ``result``, as handlers are answered."""
+    written = Written()
+    protocol.set_writer(written)
+    protocol._send_response(7, result=result)
+    return written.data
+
+
+@pytest.fixture
+def serialized_by_pygls(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The objects pygls' own (cattrs) serialization was asked for."""
+    calls: list[object] = []
+    stock = JsonRPCProtocol._serialize_message
+
+    def spy(self: JsonRPCProtocol, data: Any) -> Any:
+        calls.append(data)
+        return stock(self, data)
+
+    monkeypatch.setattr(JsonRPCProtocol, "_serialize_message", spy)
+    return calls
+
+
 @pytest.mark.parametrize(
     "items",
     [[], [item()], [item(), item(insert_text="")]],
 )
-def test_an_inline_answer_is_the_json_pygls_writes(items: list[types.InlineCompletionItem]) -> None:
-    response = types.InlineCompletionResponse(id=7, result=types.InlineCompletionList(items=items))
-    expected = json.loads(json.dumps(response, default=CONVERTER._serialize_message))
-    assert inline_json(response) == expected
+def test_an_inline_answer_is_the_json_pygls_writes(
+    items: list[types.InlineCompletionItem], serialized_by_pygls: list[object]
+) -> None:
+    result = types.InlineCompletionList(items=items)
+    expected = answer_bytes(CONVERTER, result)
+    del serialized_by_pygls[:]
+    assert answer_bytes(SERVER, result) == expected
+    assert serialized_by_pygls == []  # built directly, not by cattrs
 
 
 @pytest.mark.parametrize(
-    "response",
+    "result",
     [
-        types.InlineCompletionResponse(id=7, result=None),
-        types.InlineCompletionResponse(id=7, result=[item()]),
-        types.InlineCompletionResponse(
-            id=7, result=types.InlineCompletionList(items=[item(filter_text="x")])
+        None,
+        [item()],
+        types.InlineCompletionList(items=[item(filter_text="x")]),
+        types.InlineCompletionList(items=[item(insert_text=types.StringValue(value="$0"))]),
+        types.InlineCompletionList(items=[item(), item(command=None)]),
+        types.InlineCompletionList(
+            items=[item(command=types.Command(title="t", command="c", arguments=[{"a": 1}]))]
         ),
-        types.InlineCompletionResponse(
-            id=7,
-            result=types.InlineCompletionList(
-                items=[item(insert_text=types.StringValue(value="$0"))]
-            ),
-        ),
-        types.InlineCompletionResponse(
-            id=7, result=types.InlineCompletionList(items=[item(), item(command=None)])
-        ),
-        types.InlineCompletionResponse(
-            id=7,
-            result=types.InlineCompletionList(
-                items=[item(command=types.Command(title="t", command="c", arguments=[{"a": 1}]))]
-            ),
-        ),
-        types.CompletionResponse(id=7, result=None),
+        types.CompletionList(is_incomplete=False, items=[types.CompletionItem(label="x")]),
     ],
 )
-def test_any_other_answer_is_left_to_pygls(response: object) -> None:
-    assert inline_json(response) is None
+def test_any_other_answer_is_left_to_pygls(result: Any, serialized_by_pygls: list[object]) -> None:
+    expected = answer_bytes(CONVERTER, result)
+    del serialized_by_pygls[:]
+    assert answer_bytes(SERVER, result) == expected
+    assert serialized_by_pygls  # cattrs wrote it

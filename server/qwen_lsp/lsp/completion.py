@@ -6,6 +6,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
+from pygls.protocol.json_rpc import JsonRPCResponseMessage
 
 from qwen_lsp.engine import Completion, CompletionTask
 from qwen_lsp.lsp.documents import lsp_range, make_task, open_document, with_selection
@@ -49,8 +50,11 @@ async def inline_completion(
 def inline_json(response: object) -> dict[str, Any] | None:
     """An inline completion answer as JSON, as pygls' cattrs writes it, built directly: cattrs'
     generic unstructuring took 0.1 ms of the answer's way out (cold). None for any answer but a
-    list of items as :func:`inline_completion` makes them."""
-    if type(response) is not types.InlineCompletionResponse:
+    list of items as :func:`inline_completion` makes them.
+
+    A server's answers are all pygls' generic ``JsonRPCResponseMessage`` (only requests the
+    server sends know their result's type), so the answer is told by its result."""
+    if type(response) is not JsonRPCResponseMessage:
         return None
     result = response.result
     if type(result) is not types.InlineCompletionList:
@@ -58,7 +62,7 @@ def inline_json(response: object) -> dict[str, Any] | None:
     items = [_item_json(item) for item in result.items]
     if None in items:
         return None
-    return {"id": response.id, "result": {"items": items}, "jsonrpc": response.jsonrpc}
+    return {"id": response.id, "jsonrpc": response.jsonrpc, "result": {"items": items}}
 
 
 def _item_json(item: types.InlineCompletionItem) -> dict[str, Any] | None:
