@@ -57,6 +57,7 @@ def test_line_start_and_width() -> None:
     assert width("é日😀", "utf-16") == 4
     assert width("é日😀", "utf-8") == 9
     assert width("é日😀", "utf-32") == 3
+    assert [width("ab", encoding) for encoding in ("utf-8", "utf-16", "utf-32")] == [2, 2, 2]
 
 
 @given(

@@ -113,7 +113,13 @@ TABLES: dict[Callable[[str, Cursor], str], list[tuple[str, str, str]]] = {
         ("def f(║):", "a) -> int:", "a) -> int:"),  # the range covers `):` instead
     ],
     trim_end: [("x = ║", "1  \n\n", "1"), ("x = ║", " \n ", "")],
-    min_length: [("x = ║", "4", "4"), ("x = ║", " \n", ""), ("x = ║", "", "")],
+    min_length: [
+        ("x = ║", "4", "4"),
+        ("x = ║", " \n", ""),
+        ("x = ║", "", ""),
+        ("x = ║", "\u3000\u00a0\t\r\n", ""),  # Unicode spaces are not visible either
+        ("x = ║", " é ", " é "),
+    ],
 }
 
 CASES = [(step, *case) for step, cases in TABLES.items() for case in cases]

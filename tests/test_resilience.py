@@ -183,6 +183,21 @@ def test_budget_per_minute_requests_tokens_and_day() -> None:
     assert budget.admit() is None
 
 
+def test_tokens_leave_the_minute_one_request_at_a_time() -> None:
+    clock = Clock()
+    budget = Budget(Limits(0, 100, 0), clock)
+    budget.spent(60)
+    clock.now += 30
+    budget.spent(50)
+    assert budget.admit() is not None  # 110 tokens in the last minute
+    clock.now += 31
+    assert budget.admit() is None  # the 60 are older than a minute: 50 left
+    budget.spent(49)
+    assert budget.admit() is None  # 99
+    budget.spent(1)
+    assert budget.admit() is not None  # 100
+
+
 @pytest.mark.parametrize(
     ("url", "local"),
     [("http://127.0.0.1:11434/v1", True), ("http://localhost:8080/v1", True),

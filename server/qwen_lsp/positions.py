@@ -18,7 +18,7 @@ class PositionError(ValueError):
 
 def width(text: str, encoding: Encoding) -> int:
     """Length of ``text`` in the encoding's units."""
-    if encoding == "utf-32":
+    if encoding == "utf-32" or text.isascii():  # known without a scan: one unit a character
         return len(text)
     if encoding == "utf-16":
         return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)

@@ -62,6 +62,7 @@ class Budget:
         self._today = today
         self._requests: deque[float] = deque()
         self._tokens: deque[tuple[float, int]] = deque()
+        self._minute_tokens = 0  # the sum of ``_tokens``: kept, not added up per request
         self._day = today()
         self._day_tokens = 0
 
@@ -75,8 +76,7 @@ class Budget:
         if limits.requests_per_minute and len(self._requests) >= limits.requests_per_minute:
             wait = self._requests[0] + WINDOW - now
             return _spent(f"budget of {limits.requests_per_minute} requests a minute", wait)
-        minute_tokens = sum(tokens for _, tokens in self._tokens)
-        if limits.tokens_per_minute and minute_tokens >= limits.tokens_per_minute:
+        if limits.tokens_per_minute and self._minute_tokens >= limits.tokens_per_minute:
             wait = self._tokens[0][0] + WINDOW - now
             return _spent(f"budget of {limits.tokens_per_minute:,} tokens a minute", wait)
         return None
@@ -89,13 +89,14 @@ class Budget:
         """A request finished (or was aborted) having used ``tokens`` in and out."""
         self._expire(self._clock())
         self._tokens.append((self._clock(), tokens))
+        self._minute_tokens += tokens
         self._day_tokens += tokens
 
     def _expire(self, now: float) -> None:
         while self._requests and self._requests[0] <= now - WINDOW:
             self._requests.popleft()
         while self._tokens and self._tokens[0][0] <= now - WINDOW:
-            self._tokens.popleft()
+            self._minute_tokens -= self._tokens.popleft()[1]
         if self._today() != self._day:
             self._day, self._day_tokens = self._today(), 0
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from qwen_lsp.engine import continuation
 from qwen_lsp.engine.context import Prompt, build_prompt
 from qwen_lsp.engine.continuation import BlockResult
-from qwen_lsp.engine.dialects import dialect_for
+from qwen_lsp.engine.dialects import Dialect, dialect_for
 from qwen_lsp.engine.exclude import Exclusion
 from qwen_lsp.engine.gitignore import GitIgnored
 from qwen_lsp.engine.guard import Guard, Paused
@@ -60,6 +60,7 @@ class Engine:
         self._on_status = on_status or (lambda status: None)
         self._scheduler = Scheduler(self._generate, _policy(settings))
         self._upstream: Upstream | None = None
+        self._built_dialect: Dialect | None = None
         self.usage = Usage()
         self.open_files = OpenFiles()  # kept up to date by the LSP layer
         self._related = RelatedCode(self.open_files)
@@ -83,6 +84,7 @@ class Engine:
         if self._upstream is not None:
             self._upstream.retire()
         self._upstream = None
+        self._built_dialect = None
         self._scheduler.policy = _policy(settings)
         self._guard.configure(settings)
         self._exclusion = Exclusion.of(settings, self._git_ignored)
@@ -144,7 +146,7 @@ class Engine:
     ) -> None:
         """Read the stream until the completion is decided, hand it on, then tidy up: what is
         left of the stream is read (the usage report, once the model finished) or closed."""
-        request = dialect_for(self._settings).build(prompt)
+        request = self._dialect().build(prompt)
         async with aclosing(self._client().stream(request, stats)) as chunks:
             async for piece in chunks:
                 if progress.first_at is None:
@@ -171,7 +173,7 @@ class Engine:
             return None
         prompt = await self._prompt(task)
         cursor = Cursor(prompt.prefix, prompt.suffix, task.language_id, prompt.indent)
-        dialect, client, guard = dialect_for(self._settings), self._client(), self._guard
+        dialect, client, guard = self._dialect(), self._client(), self._guard
         try:
             return await continuation.complete_block(
                 lambda p, stats: guard.stream(client.stream(dialect.build(p), stats), stats, p),
@@ -188,7 +190,7 @@ class Engine:
 
     def warm_up(self) -> None:
         """Do the one-time work the first request would otherwise wait for (30 ms)."""
-        dialect_for(self._settings)  # imports the dialect's module
+        self._dialect()  # imports the dialect's module
         self._exclusion.by_name("warm-up")  # compiles the exclusion patterns
 
     def _warm(self) -> None:
@@ -199,6 +201,12 @@ class Engine:
             return  # configured outside the server's loop (tests): there is nothing to open on
         if self.can_complete:
             self._client().warm()
+
+    def _dialect(self) -> Dialect:
+        """The settings' dialect, made once: making it imports its module and builds a table."""
+        if self._built_dialect is None:
+            self._built_dialect = dialect_for(self._settings)
+        return self._built_dialect
 
     def _client(self) -> Upstream:
         if self._upstream is None:

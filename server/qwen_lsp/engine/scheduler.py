@@ -255,6 +255,8 @@ class Scheduler:
                 return await self._restart(uri, prompt, ticket)
             return None
         result = stream.answer.result()
+        if stream.prompt is prompt:  # the stream's own request: comparing the prompts costs more
+            return result
         typed = typed_since(stream.prompt, prompt)
         if not typed or result is None:
             return result

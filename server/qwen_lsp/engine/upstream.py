@@ -179,7 +179,7 @@ def _event_text(
     event: Mapping[str, Any], events: Events, stats: StreamStats, settings: Settings
 ) -> str:
     """The text of one event, its usage and finish reason noted in ``stats``."""
-    if isinstance(event.get("error"), (Mapping, str)):
+    if isinstance(event.get("error"), (dict, str)):
         raise from_response(failure_of(0, event, {}), settings)
     text = events.text(event)
     _count_usage(event, text, stats)
@@ -189,7 +189,7 @@ def _event_text(
 
 def _count_usage(event: Mapping[str, Any], text: str, stats: StreamStats) -> None:
     usage = event.get("usage")
-    if isinstance(usage, Mapping):
+    if isinstance(usage, dict):
         stats.prompt_tokens = int(usage.get("prompt_tokens") or 0)
         stats.completion_tokens = int(usage.get("completion_tokens") or 0)
     elif text:
@@ -235,7 +235,8 @@ async def _events(
     """JSON objects from SSE ``data:`` lines or from newline-delimited JSON (Ollama), a batch of
     lines at a time; the events before a ``[DONE]`` are the last."""
     async for lines in batches:
-        batch, done = [], False
+        batch: list[Mapping[str, Any]] = []
+        done = False
         for raw in lines:
             line = raw.strip()
             if line.startswith("data:"):
@@ -248,7 +249,9 @@ async def _events(
                 event = json.loads(line)
             except json.JSONDecodeError:
                 continue
-            if isinstance(event, Mapping):
+            # A JSON object is a dict: checked against the Mapping ABC, every event paid a
+            # Python-level __instancecheck__, four times on its way.
+            if isinstance(event, dict):
                 batch.append(event)
         if batch:
             yield batch

@@ -74,13 +74,13 @@ def first_choice(event: Mapping[str, Any]) -> Mapping[str, Any]:
     """The first choice of an OpenAI-shaped stream event (empty when the event has none)."""
     choices = event.get("choices")
     first = choices[0] if isinstance(choices, list) and choices else None
-    return first if isinstance(first, Mapping) else {}
+    return first if isinstance(first, dict) else {}  # JSON objects: a dict check is cheaper
 
 
 def delta_text(event: Mapping[str, Any]) -> str:
     """The text of a chat completion chunk."""
     delta = first_choice(event).get("delta")
-    return str(delta.get("content") or "") if isinstance(delta, Mapping) else ""
+    return str(delta.get("content") or "") if isinstance(delta, dict) else ""
 
 
 def choice_finish(event: Mapping[str, Any]) -> str | None:

@@ -12,5 +12,5 @@ MIN_VISIBLE_CHARS = 1
 
 
 def min_length(text: str, cursor: Cursor) -> str:
-    visible = sum(1 for ch in text if not ch.isspace())
+    visible = len("".join(text.split()))  # split() drops what isspace() is true for, in C
     return text if visible >= MIN_VISIBLE_CHARS else ""
