@@ -20,7 +20,7 @@ import pytest
 from lsprotocol import types
 
 from qwen_lsp.engine import connections
-from qwen_lsp.engine.connections import SpareTransport, split_lines, uses_proxy
+from qwen_lsp.engine.connections import SpareTransport, origin_of, split_lines, uses_proxy
 from qwen_lsp.engine.dialects import ChatRequest
 from qwen_lsp.engine.upstream import StreamStats, Upstream
 from qwen_lsp.settings import Settings
@@ -224,7 +224,7 @@ async def test_a_provider_that_cannot_be_reached_is_not_tried_on_every_keystroke
         url = httpx2.URL(upstream.base_url.replace("http://", "https://"))
         transport = SpareTransport(connect_timeout=3.0)
         for _ in range(20):  # keystrokes, each asking for a spare
-            transport.warm(url)
+            transport.warm(origin_of(url))
             await asyncio.sleep(0.01)
         await transport.aclose()
 
@@ -242,7 +242,7 @@ async def test_a_request_that_gets_through_ends_the_back_off(
             port = unused.getsockname()[1]  # closed again: connecting is refused
         url = httpx2.URL(f"http://127.0.0.1:{port}/v1/chat/completions")
         transport = SpareTransport(connect_timeout=3.0)
-        transport.warm(url)
+        transport.warm(origin_of(url))
         await asyncio.sleep(0.1)  # the spare's connect is refused: the back-off starts
         relay = GateProxy(httpx2.URL(upstream.base_url).port or 80, listen=port)
         relay.gate.set()
@@ -301,7 +301,7 @@ async def test_a_request_while_the_spare_is_still_opening_waits_for_it(
         transport = SpareTransport(connect_timeout=3.0)
         try:
             async with httpx2.AsyncClient(transport=transport) as client:
-                transport.warm(httpx2.URL(url))  # its TLS handshake is held at the proxy
+                transport.warm(origin_of(httpx2.URL(url)))  # its TLS handshake is held at the proxy
                 asking = asyncio.ensure_future(client.post(url, json={}))
                 await asyncio.sleep(0.3)  # time enough for a second connection, were one opened
 

@@ -17,13 +17,20 @@ import json
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from contextlib import aclosing
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 from urllib.parse import urlsplit
 
 import httpx2
 
 from qwen_lsp import __version__
-from qwen_lsp.engine.connections import Body, SpareTransport, post_head, uses_proxy
+from qwen_lsp.engine.connections import (
+    Body,
+    Origin,
+    SpareTransport,
+    origin_of,
+    post_head,
+    uses_proxy,
+)
 from qwen_lsp.engine.dialects import ChatRequest, Request, choice_finish, delta_text
 from qwen_lsp.engine.errors import UpstreamError, failure_of, from_response, from_transport
 from qwen_lsp.engine.json_body import JsonBodies
@@ -42,6 +49,14 @@ class StreamStats:
     echoed: bool = False  # the reply began by repeating the prefix (and that was dropped)
 
 
+class Target(NamedTuple):
+    """Where a request goes."""
+
+    path: str  # under the base URL (see :func:`endpoint_url`)
+    url: httpx2.URL
+    origin: Origin
+
+
 class Upstream:
     """A reusable client (one connection pool) bound to one set of settings."""
 
@@ -49,8 +64,9 @@ class Upstream:
         self._settings = settings
         timeout = settings.timeout_ms / 1000
         connect = min(timeout, 3.0)
-        self._urls: dict[str, httpx2.URL] = {}  # endpoint path → URL, parsed once
-        self._heads: dict[httpx2.URL, bytes] = {}  # URL → its POST's head, written once
+        self._targets: dict[str, Target] = {}  # path → where it is, worked out once
+        # Path → its POST's head, written once. Keyed by the path: hashing a URL writes it out.
+        self._heads: dict[str, bytes] = {}
         self._transport = None if uses_proxy(settings.base_url) else SpareTransport(connect)
         timeouts = httpx2.Timeout(timeout, connect=connect)
         self._timeouts = timeouts.as_dict()
@@ -70,35 +86,36 @@ class Upstream:
     def warm(self) -> None:
         """Open a connection to the provider for the next request (through a proxy: nothing)."""
         if self._transport is not None:
-            self._transport.warm(self._url(""))
+            self._transport.warm(self._target("").origin)
 
     async def stream(self, request: Request, stats: StreamStats) -> AsyncGenerator[str, None]:
         """Yield the continuation as it arrives; closing the generator closes the HTTP stream."""
         settings = self._settings
         if isinstance(request, ChatRequest):
-            url = self._url("chat/completions")
-            source = self._read(url, chat_body(request, settings), CHAT_EVENTS, stats)
+            target = self._target("chat/completions")
+            source = self._read(target, chat_body(request, settings), CHAT_EVENTS, stats)
             source = without_echo(source, request.echo, stats)
         else:
             endpoint = request.endpoint
             body = {**endpoint.body(request.prompt, settings), **request.extra_body}
-            source = self._read(self._url(endpoint.path), body, endpoint, stats)
+            source = self._read(self._target(endpoint.path), body, endpoint, stats)
         async with aclosing(source) as pieces:
             async for piece in pieces:
                 yield piece
 
-    def _url(self, path: str) -> httpx2.URL:
-        """``path``'s URL (see :func:`endpoint_url`), parsed once: URL parsing is not free."""
-        if (url := self._urls.get(path)) is None:
-            url = self._urls[path] = httpx2.URL(endpoint_url(self._settings.base_url, path))
-        return url
+    def _target(self, path: str) -> Target:
+        """``path``'s URL (see :func:`endpoint_url`) and origin, parsed once: it is not free."""
+        if (target := self._targets.get(path)) is None:
+            url = httpx2.URL(endpoint_url(self._settings.base_url, path))
+            target = self._targets[path] = Target(path, url, origin_of(url))
+        return target
 
     async def _read(
-        self, url: httpx2.URL, body: dict[str, Any], events: Events, stats: StreamStats
+        self, target: Target, body: dict[str, Any], events: Events, stats: StreamStats
     ) -> AsyncGenerator[str, None]:
         settings = self._settings
         try:
-            response = await self._post(url, body)
+            response = await self._post(target, body)
         except httpx2.HTTPError as exc:
             raise from_transport(exc, settings, mid_stream=False) from None
         try:
@@ -122,7 +139,7 @@ class Upstream:
         if stats.finish_reason is None:  # reached only when the stream ended by itself
             raise UpstreamError("stream", "The provider's stream ended before the reply did.")
 
-    async def _post(self, url: httpx2.URL, body: dict[str, Any]) -> httpx2.Response:
+    async def _post(self, target: Target, body: dict[str, Any]) -> httpx2.Response:
         """The streamed response to POSTing ``body``: on our transport, straight to it.
 
         The client's cookie jar, auth and redirect steps cost 0.2 ms of every request's way out,
@@ -131,13 +148,14 @@ class Upstream:
         """
         client, transport, content = self._client, self._transport, self._bodies.encode(body)
         if transport is not None:
-            if (head := self._heads.get(url)) is None:
-                head = self._heads[url] = post_head(url, client.headers)
-            response = await transport.post(url, head, content, self._timeouts)
+            if (head := self._heads.get(target.path)) is None:
+                head = self._heads[target.path] = post_head(target.url, client.headers)
+            response = await transport.post(target.origin, head, content, self._timeouts)
             if not response.has_redirect_location:
                 return response
             await response.aclose()
-        return await client.send(client.build_request("POST", url, content=content), stream=True)
+        request = client.build_request("POST", target.url, content=content)
+        return await client.send(request, stream=True)
 
     async def aclose(self) -> None:
         await self._client.aclose()
