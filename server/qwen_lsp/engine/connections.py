@@ -33,7 +33,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Mapping
 from typing import TypeVar
 
 import h11
@@ -108,7 +108,7 @@ class Body(httpx2.AsyncByteStream):
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         while not self._closed:
-            with _mapped(_READ_ERRORS):
+            with _READING:
                 event = await self._connection.next_event(self._timeout)
             if not isinstance(event, h11.Data):
                 return  # EndOfMessage: h11 raises on a body cut short
@@ -184,10 +184,10 @@ class SpareTransport(httpx2.AsyncBaseTransport):
         connection = await self._connection(origin, timeouts.get("connect"))
         self._busy.add(connection)
         try:
-            with _mapped(_WRITE_ERRORS):
+            with _WRITING:
                 await connection.send(data, timeouts.get("write"))
             self._open_spare(origin)  # once the request is on its way, not before
-            with _mapped(_READ_ERRORS):
+            with _READING:
                 head = await _response_head(connection, timeouts.get("read"))
         except BaseException:
             self._finished(connection)
@@ -229,7 +229,7 @@ class SpareTransport(httpx2.AsyncBaseTransport):
             spare = self._take(origin)
         if spare is not None:
             return spare
-        with _mapped(_CONNECT_ERRORS):
+        with _CONNECTING:
             connection = await self._connect(origin, timeout)
         self._failed.pop(origin, None)  # reachable again: spares may open at once
         return connection
@@ -333,23 +333,31 @@ async def _within(seconds: float | None, work: Awaitable[T]) -> T:
 
 # Per phase: what a timeout and what any other failure become (httpx's own exception types, so
 # httpx and our error messages treat them as they treat httpx's).
-_Errors = tuple[type[httpx2.TransportError], type[httpx2.TransportError]]
-_CONNECT_ERRORS: _Errors = (httpx2.ConnectTimeout, httpx2.ConnectError)
-_WRITE_ERRORS: _Errors = (httpx2.WriteTimeout, httpx2.WriteError)
-_READ_ERRORS: _Errors = (httpx2.ReadTimeout, httpx2.ReadError)
+class _Mapped:
+    """Failures of the network and of h11, raised as the httpx errors they are.
+
+    A class, used as it is: a generator-based context manager costs a generator and two more
+    calls, and one wraps every read of a stream.
+    """
+
+    def __init__(self, timeout: type[httpx2.TransportError], failure: type[httpx2.TransportError]):
+        self._timeout, self._failure = timeout, failure
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, exc: BaseException | None, trace: object) -> None:
+        if isinstance(exc, asyncio.TimeoutError):
+            raise self._timeout(str(exc) or "timed out") from exc
+        if isinstance(exc, h11.ProtocolError):
+            raise httpx2.RemoteProtocolError(str(exc)) from exc
+        if isinstance(exc, OSError):  # refused, reset, DNS (gaierror), TLS (SSLError)
+            raise self._failure(str(exc) or type(exc).__name__) from exc
 
 
-@contextlib.contextmanager
-def _mapped(errors: _Errors) -> Iterator[None]:
-    timeout, failure = errors
-    try:
-        yield
-    except asyncio.TimeoutError as exc:
-        raise timeout(str(exc) or "timed out") from exc
-    except h11.ProtocolError as exc:
-        raise httpx2.RemoteProtocolError(str(exc)) from exc
-    except OSError as exc:  # refused, reset, DNS (gaierror), TLS (SSLError)
-        raise failure(str(exc) or type(exc).__name__) from exc
+_CONNECTING = _Mapped(httpx2.ConnectTimeout, httpx2.ConnectError)
+_WRITING = _Mapped(httpx2.WriteTimeout, httpx2.WriteError)
+_READING = _Mapped(httpx2.ReadTimeout, httpx2.ReadError)
 
 
 def uses_proxy(url: str) -> bool:
