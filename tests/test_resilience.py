@@ -180,7 +180,10 @@ def test_budget_per_minute_requests_tokens_and_day() -> None:
     daily = budget.admit()
     assert daily is not None and "daily" in daily.message and daily.retry_in_ms is None
     day[0] = date(2026, 1, 2)
-    assert budget.admit() is None
+    clock.now += 59
+    assert budget.admit() is not None  # the date is looked at once a minute
+    clock.now += 1
+    assert budget.admit() is None  # a new day: a new budget
 
 
 def test_tokens_leave_the_minute_one_request_at_a_time() -> None:

@@ -98,7 +98,9 @@ class Debouncer:
             gap = min(now - self._last_edit, PAUSE)
             self._edits.append(gap)
             if self._kind is not None:
-                self._by_kind.setdefault(self._kind, deque(maxlen=_EDITS)).append(gap)
+                if (pool := self._by_kind.get(self._kind)) is None:
+                    pool = self._by_kind[self._kind] = deque(maxlen=_EDITS)
+                pool.append(gap)
         self._kind = None
         self._last_edit = self._last_activity = now
         self._edited_since_request = True
