@@ -33,7 +33,7 @@ from qwen_lsp.engine.connections import (
 )
 from qwen_lsp.engine.dialects import ChatRequest, Request, choice_finish, delta_text
 from qwen_lsp.engine.errors import UpstreamError, failure_of, from_response, from_transport
-from qwen_lsp.engine.json_body import JsonBodies
+from qwen_lsp.jsonio import dumps, loads
 from qwen_lsp.settings import Settings
 
 __all__ = ["StreamStats", "Upstream", "UpstreamError"]
@@ -70,7 +70,6 @@ class Upstream:
         self._transport = None if uses_proxy(settings.base_url) else SpareTransport(connect)
         timeouts = httpx2.Timeout(timeout, connect=connect)
         self._timeouts = timeouts.as_dict()
-        self._bodies = JsonBodies()
         self._client = httpx2.AsyncClient(
             transport=self._transport,  # None: httpx's own, which honours the proxy
             timeout=timeouts,
@@ -146,7 +145,7 @@ class Upstream:
         for nothing a provider uses. Should a redirect come, the client asks again and follows it
         (without the key, to another host).
         """
-        client, transport, content = self._client, self._transport, self._bodies.encode(body)
+        client, transport, content = self._client, self._transport, dumps(body)
         if transport is not None:
             if (head := self._heads.get(target.path)) is None:
                 head = self._heads[target.path] = post_head(target.url, client.headers)
@@ -264,7 +263,7 @@ async def _events(
             if done := line == "[DONE]":
                 break
             try:
-                event = json.loads(line)
+                event = loads(line)
             except json.JSONDecodeError:
                 continue
             # A JSON object is a dict: checked against the Mapping ABC, every event paid a
@@ -305,7 +304,7 @@ async def status_error(response: httpx2.Response, settings: Settings) -> Upstrea
     or text (a proxy's HTML page)."""
     text = (await response.aread()).decode(errors="replace").strip()
     try:
-        body: object = json.loads(text)
+        body: object = loads(text)
     except json.JSONDecodeError:
         body = text
     return from_response(failure_of(response.status_code, body, response.headers), settings)

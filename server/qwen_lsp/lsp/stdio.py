@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import re
 import sys
@@ -23,6 +22,7 @@ from pygls.exceptions import JsonRpcException
 from pygls.io_ import StdoutWriter
 from pygls.server import JsonRPCServer
 
+from qwen_lsp.jsonio import loads
 from qwen_lsp.logs import io_event
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ async def read_messages(stream: asyncio.StreamReader, server: JsonRPCServer) -> 
         io_event("message read")
         try:
             # Structured once, as a whole: as an object hook it ran for every object inside.
-            data = json.loads(body)
+            data = loads(body)
             message = protocol.structure_message(data) if isinstance(data, dict) else data
             protocol.handle_message(message)
         except Exception as error:  # as pygls' own loop treats them
