@@ -341,6 +341,24 @@ async def test_sse_lines_end_only_where_sse_says(
     assert [batch async for batch in split_lines(chunked(*parts))] == batches
 
 
+@pytest.mark.parametrize(
+    ("raised", "seen"),
+    [
+        (asyncio.TimeoutError(), httpx2.ReadTimeout),
+        (ConnectionResetError("reset by peer"), httpx2.ReadError),
+        (ssl.SSLError("bad record"), httpx2.ReadError),
+        (h11.RemoteProtocolError("bad chunk"), httpx2.RemoteProtocolError),
+        (ValueError("ours"), ValueError),  # anything else is left as it is
+    ],
+)
+def test_network_failures_are_raised_as_the_httpx_errors_they_are(
+    raised: BaseException, seen: type[BaseException]
+) -> None:
+    with pytest.raises(seen) as caught, connections._READING:
+        raise raised
+    assert caught.value is raised or caught.value.__cause__ is raised
+
+
 async def test_the_events_of_one_read_are_one_piece(upstream: FakeUpstream) -> None:
     """The stop rule then runs once a read, and not at all on a last piece the finish came with
     (before, each event was a piece of its own: ["a", "b", ""])."""
