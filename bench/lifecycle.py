@@ -6,9 +6,11 @@
 Each trace is replayed keystroke by keystroke by a VS Code-like client (``bench/editor.py``)
 through ``python -m qwen_lsp`` over stdio, against the fake upstream with a latency model (time to
 first token, tokens per second). Every policy gets a fresh server and a fresh fake, and the same
-keystrokes at the same times. Ratios are against ``naive`` from the same run. ``default, learnt``
-is the default policy one trace into a session: the same server first replays the trace typed
-with other jitter and typos in other files, so its debounce has learnt the typist.
+keystrokes at the same times. Ratios are against ``naive`` from the same run. ``default`` is a
+user's first session: nothing learnt. ``default, next session`` is a new server after one that
+replayed the trace typed with other jitter and typos, in other files, and stopped: it starts from
+the typing gaps that one kept (``engine/typing_memory.py``). ``default, learnt`` is that earlier
+trace and this one in the same server.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import tempfile
 import time
 from collections.abc import Callable
 from typing import Any
@@ -29,34 +32,46 @@ from bench.overhead import overhead
 from bench.traces import TRACES, Trace, relocated
 
 POLICIES = ("naive", "fixed", "default")
+NEXT_SESSION = "default, next session"
 LEARNT = "default, learnt"
 LEARNT_SEED = 100
 Getter = Callable[[Result], float]
 
 
-def server_env() -> dict[str, str]:
+def server_env(state: str | os.PathLike[str]) -> dict[str, str]:
     """The server's environment; ``PYTHONPATH`` is kept, so that ``PYTHONPATH=../old/server``
-    measures another checkout's server with this checkout's benchmark."""
+    measures another checkout's server with this checkout's benchmark. What the server learns
+    of the typing it keeps in ``state``, never in the user's own state directory."""
     keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "PYTHONPATH")}
-    return {**keep, "PYTHONUNBUFFERED": "1", "QWEN_LSP_API_KEY": "bench-not-a-key"}
+    where = {"XDG_STATE_HOME": str(state), "LOCALAPPDATA": str(state)}
+    return {**keep, **where, "PYTHONUNBUFFERED": "1", "QWEN_LSP_API_KEY": "bench-not-a-key"}
 
 
 async def replay(
-    trace: Trace, policy: str, args: argparse.Namespace, earlier: Trace | None = None
+    trace: Trace,
+    policy: str,
+    args: argparse.Namespace,
+    earlier: Trace | None = None,
+    restart: bool = False,
 ) -> Result:
-    """``trace`` through a fresh server; ``earlier`` is replayed first, in other files, so the
-    server has learnt the typist (its documents are closed before ``trace`` starts)."""
+    """``trace`` through a fresh server. ``earlier`` is replayed first, in other files, so the
+    server has learnt the typist (its documents are closed before ``trace`` starts); with
+    ``restart``, by a server of its own that stops before this one starts."""
     targets = {**(earlier.targets if earlier else {}), **trace.targets}
     oracle = Oracle(targets, trace.accuracy, args.ttft, args.tps)
-    with FakeUpstream(oracle) as fake:
+    with FakeUpstream(oracle) as fake, tempfile.TemporaryDirectory() as state:
         options: dict[str, Any] = {"baseUrl": fake.base_url, "requestPolicy": policy}
         if policy == "fixed":
             options["debounceMs"] = args.fixed_ms
-        editor = Editor()
-        await editor.start(server_env(), options)
+        if earlier is not None and restart:
+            editor = await started(state, options)
+            try:
+                await play(editor, earlier)
+            finally:
+                await editor.stop()
+        editor = await started(state, options)
         try:
-            await editor.warm_up()
-            if earlier is not None:
+            if earlier is not None and not restart:
                 await play(editor, earlier)
                 for uri in earlier.files:
                     editor.close(uri)
@@ -70,6 +85,14 @@ async def replay(
             await editor.stop()
         requests = fake.requests[warm:]
         return measure(trace, editor.answers, editor.history, requests, oracle.answers, cpu)
+
+
+async def started(state: str, options: dict[str, Any]) -> Editor:
+    """A server started and warmed up, keeping what it learns in ``state``."""
+    editor = Editor()
+    await editor.start(server_env(state), options)
+    await editor.warm_up()
+    return editor
 
 
 async def play(editor: Editor, trace: Trace) -> None:
@@ -144,13 +167,15 @@ async def main(args: argparse.Namespace) -> None:
     for key in filter(None, args.traces.split(",")):
         trace = TRACES[key]()
         results = {policy: await replay(trace, policy, args) for policy in args.policies.split(",")}
-        if "default" in results:  # the same typist, one trace into the session
+        if "default" in results:  # the same typist, one trace earlier
             earlier = relocated(TRACES[key](seed=LEARNT_SEED), "earlier")
+            results[NEXT_SESSION] = await replay(trace, "default", args, earlier, restart=True)
             results[LEARNT] = await replay(trace, "default", args, earlier)
         print(table(f"{trace.name} ({trace.pauses} pauses, {len(trace.steps)} requests)", results))
         print(flush=True)
     if args.overhead_lines:
-        print(await overhead(args.overhead_lines, server_env()), flush=True)
+        with tempfile.TemporaryDirectory() as state:
+            print(await overhead(args.overhead_lines, server_env(state)), flush=True)
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:

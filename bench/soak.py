@@ -36,7 +36,13 @@ FAULTS: list[Reply] = [
     Reply(raw=b"data: {not json\n\n"),
     Reply(raw=b""),
 ]
-SERVER_OPTIONS = {"apiKey": "sk-soak", "timeoutMs": 1000, "backoffMs": 200, "backoffMaxMs": 2000}
+SERVER_OPTIONS = {
+    "apiKey": "sk-soak",
+    "timeoutMs": 1000,
+    "backoffMs": 200,
+    "backoffMaxMs": 2000,
+    "rememberTyping": False,  # the soak's typing is not the user's
+}
 
 
 @dataclass

@@ -56,7 +56,7 @@ async def run_once(fake: FakeUpstream, env: dict[str, str]) -> tuple[float, floa
 async def measure(server: str | None, runs: int, directory: Path) -> list[float]:
     """Median start, first completion over http, and over https, in seconds."""
     context, certificate = self_signed(directory)
-    env = server_env()
+    env = server_env(directory)
     if server is not None:
         env["PYTHONPATH"] = str(Path(server).resolve())
     starts: list[float] = []

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import ssl
 import sys
 import tempfile
@@ -19,6 +21,10 @@ from tests.fake_upstream import FakeUpstream, self_signed
 TEST_KEY = "sk-test-0123456789abcdef"
 
 StartServer = Callable[..., Awaitable[LanguageClient]]
+# Each server remembers typing gaps in a directory of its own: one test's typing must not set
+# another's debounce.
+_STATE_ROOT = tempfile.mkdtemp(prefix="qwen-lsp-tests-state-")
+atexit.register(shutil.rmtree, _STATE_ROOT, True)
 
 
 @pytest.fixture
@@ -42,7 +48,13 @@ def server_env(**extra: str) -> dict[str, str]:
     keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "SYSTEMROOT")}
     # Nor the developer's own ~/.config/qwen-lsp/config.toml.
     nowhere = os.path.join(tempfile.gettempdir(), "qwen-lsp-tests-no-config")
-    isolated = {"XDG_CONFIG_HOME": nowhere, "APPDATA": nowhere}
+    state = tempfile.mkdtemp(dir=_STATE_ROOT)
+    isolated = {
+        "XDG_CONFIG_HOME": nowhere,
+        "APPDATA": nowhere,
+        "XDG_STATE_HOME": state,
+        "LOCALAPPDATA": state,
+    }
     return {**keep, "PYTHONUNBUFFERED": "1", **isolated, **extra}
 
 

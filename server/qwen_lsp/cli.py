@@ -56,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings, errors, _ = config.load(os.environ, root)
         return settings, errors
 
-    stdio.serve(create_server(settings, errors, reload))
+    stdio.serve(create_server(settings, errors, reload, config.typing_memory_path(os.environ)))
     return 0
 
 

@@ -68,6 +68,17 @@ def user_config_path(env: Mapping[str, str]) -> Path:
     return base / "qwen-lsp" / "config.toml"
 
 
+def typing_memory_path(env: Mapping[str, str]) -> Path:
+    """``typing.json`` (see ``engine/typing_memory.py``) in the per-user state directory: what
+    the program learnt, not what the user set, so not beside the config and never roaming."""
+    home = Path(env.get("HOME") or Path.home())
+    if sys.platform == "win32":
+        base = Path(env.get("LOCALAPPDATA") or home / "AppData" / "Local")
+    else:
+        base = Path(env.get("XDG_STATE_HOME") or home / ".local" / "state")
+    return base / "qwen-lsp" / "typing.json"
+
+
 def find_project_file(start: Path) -> Path | None:
     """The nearest ``.qwen-lsp.toml`` in ``start`` or a parent directory."""
     for directory in (start, *start.parents):

@@ -25,14 +25,16 @@ answer useless.
 Until a kind has ``KIND_SAMPLES`` edits, its wait is the one inside a burst of typing: 1.25 ×
 the 90th percentile of all typing gaps. ``debounceMs`` is the floor until the edits the wait was
 learnt from number 12 (slower typing raises the wait at once, faster typing lowers it only then);
-0 turns debouncing off.
+0 turns debouncing off. What was learnt outlives the server (:mod:`typing_memory`): a new session
+starts from the last one's typing gaps, not cold.
 """
 
 from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
 
 from qwen_lsp.engine.policy import Policy
 
@@ -47,8 +49,18 @@ WASTED_PER_PAUSE = 0.1
 # beaten by the next one (an early request the next keystroke wastes).
 TRUSTED_SAMPLES = 12
 KIND_SAMPLES = 3
-_EDITS = 48
+KINDS = ("line", "word", "space")
+EDITS = 48  # gaps kept, overall and per kind of position
 _LATENCIES = 8
+
+
+@dataclass(frozen=True)
+class Rhythm:
+    """What the debounce has learnt of a typist: what followed each recent edit (seconds, a
+    pause counted as ``PAUSE``), overall and per kind of position, oldest first."""
+
+    edits: tuple[float, ...] = ()
+    by_kind: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
 
 
 def position_kind(prefix: str) -> str:
@@ -83,13 +95,23 @@ class Debouncer:
     def __init__(self, policy: Policy, clock: Callable[[], float] = time.monotonic) -> None:
         self.policy = policy
         self._clock = clock
-        self._edits: deque[float] = deque(maxlen=_EDITS)  # what followed each edit (seconds)
+        self._edits: deque[float] = deque(maxlen=EDITS)  # what followed each edit (seconds)
         self._by_kind: dict[str, deque[float]] = {}
         self._kind: str | None = None  # where the cursor of the last request since an edit was
         self._latencies: deque[float] = deque(maxlen=_LATENCIES)
         self._last_edit: float | None = None
         self._last_activity: float | None = None  # the last edit, or a request after no edit
         self._edited_since_request = False
+        self.learnt = 0  # gaps learnt by this instance (not recalled)
+
+    def rhythm(self) -> Rhythm:
+        return Rhythm(tuple(self._edits), {k: tuple(pool) for k, pool in self._by_kind.items()})
+
+    def recall(self, rhythm: Rhythm) -> None:
+        """Start from an earlier session's ``rhythm``: its gaps count as older than ours."""
+        self._edits = deque((*rhythm.edits, *self._edits), maxlen=EDITS)
+        for kind, gaps in rhythm.by_kind.items():
+            self._by_kind[kind] = deque((*gaps, *self._by_kind.get(kind, ())), maxlen=EDITS)
 
     def edited(self) -> None:
         """A document changed (a keystroke, usually)."""
@@ -97,9 +119,10 @@ class Debouncer:
         if self._last_edit is not None:
             gap = min(now - self._last_edit, PAUSE)
             self._edits.append(gap)
+            self.learnt += 1
             if self._kind is not None:
                 if (pool := self._by_kind.get(self._kind)) is None:
-                    pool = self._by_kind[self._kind] = deque(maxlen=_EDITS)
+                    pool = self._by_kind[self._kind] = deque(maxlen=EDITS)
                 pool.append(gap)
         self._kind = None
         self._last_edit = self._last_activity = now

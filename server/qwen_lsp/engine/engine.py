@@ -8,8 +8,9 @@ import logging
 from collections.abc import Callable
 from contextlib import aclosing
 from dataclasses import dataclass
+from pathlib import Path
 
-from qwen_lsp.engine import continuation
+from qwen_lsp.engine import continuation, typing_memory
 from qwen_lsp.engine.context import Prompt, build_prompt
 from qwen_lsp.engine.continuation import BlockResult
 from qwen_lsp.engine.dialects import Dialect, dialect_for
@@ -55,7 +56,13 @@ class Usage:
 class Engine:
     """Turns completion tasks into completions; one instance per server."""
 
-    def __init__(self, settings: Settings, on_status: StatusListener | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        on_status: StatusListener | None = None,
+        typing_file: Path | None = None,
+    ) -> None:
+        """``typing_file``: where the debounce's typing gaps are kept between sessions."""
         self._settings = settings
         self._on_status = on_status or (lambda status: None)
         self._scheduler = Scheduler(self._generate, _policy(settings))
@@ -67,6 +74,9 @@ class Engine:
         self._guard = Guard(settings, self._on_status)
         self._git_ignored = GitIgnored()
         self._exclusion = Exclusion.of(settings, self._git_ignored)
+        self._typing_file = typing_file
+        self._recalled = False
+        self._saved_learnt = 0
 
     @property
     def stats(self) -> Stats:
@@ -192,6 +202,26 @@ class Engine:
         """Do the one-time work the first request would otherwise wait for (30 ms)."""
         self._dialect()  # imports the dialect's module
         self._exclusion.by_name("warm-up")  # compiles the exclusion patterns
+        self._recall_typing()
+
+    def _recall_typing(self) -> None:
+        """Start the debounce from the last session's typing gaps (once, if they are wanted)."""
+        if self._typing_file is None or self._recalled or not self._settings.remember_typing:
+            return
+        self._recalled = True
+        if (rhythm := typing_memory.load(self._typing_file)) is not None:
+            self._scheduler.debouncer.recall(rhythm)
+
+    def save_typing(self) -> None:
+        """Keep the debounce's typing gaps for the next session; nothing new, nothing written."""
+        debouncer = self._scheduler.debouncer
+        if self._typing_file is None or not self._settings.remember_typing:
+            return
+        if debouncer.learnt == self._saved_learnt:
+            return
+        self._recall_typing()  # if it was turned on since: keep the older gaps too
+        if typing_memory.save(self._typing_file, debouncer.rhythm()):
+            self._saved_learnt = debouncer.learnt
 
     def _warm(self) -> None:
         """Have a connection open before the next request needs one; nothing is sent on it."""

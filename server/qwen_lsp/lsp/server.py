@@ -36,7 +36,9 @@ Reload = Callable[[Path], tuple[Settings, list[str]]]
 class QwenLanguageServer(LanguageServer):
     """A pygls server that owns one engine; all protocol state lives here."""
 
-    def __init__(self, base: Settings, base_errors: list[str]) -> None:
+    def __init__(
+        self, base: Settings, base_errors: list[str], typing_file: Path | None = None
+    ) -> None:
         super().__init__(
             "qwen-lsp",
             __version__,
@@ -46,10 +48,15 @@ class QwenLanguageServer(LanguageServer):
         )
         self.base_settings = base
         self.notices = Notices(self)
-        self.engine = Engine(base, on_status=self.notices.status)
+        self.engine = Engine(base, on_status=self.notices.status, typing_file=typing_file)
         self._editor_values: dict[str, Any] = {}
         self._pending_errors = list(base_errors)
         add_secret(base.api_key)
+
+    def shutdown(self) -> None:
+        """The server stops: whether or not the client asked it to, what was learnt is kept."""
+        self.engine.save_typing()
+        super().shutdown()  # type: ignore[no-untyped-call]  # pygls leaves it unannotated
 
     def report_server_error(self, error: Exception, source: ServerErrors) -> None:
         report_error(error, source)
@@ -102,10 +109,14 @@ def workspace_root(params: types.InitializeParams) -> Path | None:
 
 
 def create_server(
-    base: Settings, base_errors: list[str], reload: Reload | None = None
+    base: Settings,
+    base_errors: list[str],
+    reload: Reload | None = None,
+    typing_file: Path | None = None,
 ) -> QwenLanguageServer:
-    """A server with every feature registered; ``reload`` re-reads files for the workspace root."""
-    server = QwenLanguageServer(base, base_errors)
+    """A server with every feature registered; ``reload`` re-reads files for the workspace root,
+    ``typing_file`` keeps the debounce's typing gaps between sessions."""
+    server = QwenLanguageServer(base, base_errors, typing_file)
 
     @server.feature(types.INITIALIZE)
     def initialize(ls: QwenLanguageServer, params: types.InitializeParams) -> None:
@@ -125,6 +136,10 @@ def create_server(
         ls.notices.release()
         ls.warn_if_unusable()
         asyncio.get_running_loop().call_soon(warm_up.warm_up, ls)  # after this notification
+
+    @server.feature(types.SHUTDOWN)
+    def shutdown(ls: QwenLanguageServer, params: None) -> None:
+        ls.engine.save_typing()  # now: a client may not wait for the process to exit
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     def did_change_configuration(
