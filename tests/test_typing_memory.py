@@ -191,12 +191,13 @@ async def test_remember_typing_off_neither_reads_nor_writes(tmp_path: Path) -> N
     assert not (tmp_path / "qwen-lsp").exists()
 
     path = tmp_path / "qwen-lsp" / "typing.json"
-    typing_memory.save(path, Rhythm((0.2,)))
-    before = path.read_bytes()
+    path.parent.mkdir()
+    path.write_bytes(b"broken: a server that read it would say so")
     async with raw_session({**env, "QWEN_LSP_REMEMBER_TYPING": "false"}) as server:
         type_into(server, 4)
         await shut_down(server)
-    assert path.read_bytes() == before
+    assert b"typing memory" not in server.stderr
+    assert path.read_bytes() == b"broken: a server that read it would say so"
 
 
 async def test_a_broken_memory_is_reported_and_replaced_by_what_was_learnt(
