@@ -214,3 +214,23 @@ def test_no_key_fails_before_any_request(doctor: Doctor, upstream: FakeUpstream)
 def test_bad_editor_settings_json_is_a_usage_error(doctor: Doctor) -> None:
     result = doctor("--settings", "[1]", env={})
     assert result.returncode == 2 and "--settings" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "more", "state"),
+    [
+        (None, {}, "nothing kept yet"),
+        (b'{"version": 1, "edits": [0.1, 0.3], "byKind": {}}', {}, "2 typing gaps kept"),
+        (b"{broken", {}, "unreadable: a new one is written when the server stops"),
+        (b'{"version": 1, "edits": [0.1]}', {"QWEN_LSP_REMEMBER_TYPING": "0"}, "off"),
+    ],
+)
+def test_the_typing_memory_is_reported(
+    doctor: Doctor, tmp_path: Path, content: bytes | None, more: dict[str, str], state: str
+) -> None:
+    path = tmp_path / "qwen-lsp" / "typing.json"
+    if content is not None:
+        path.parent.mkdir()
+        path.write_bytes(content)
+    result = doctor(env={"XDG_STATE_HOME": str(tmp_path), "LOCALAPPDATA": str(tmp_path), **more})
+    assert f"typing memory: {path} ({state}" in result.stdout

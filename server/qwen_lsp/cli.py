@@ -119,7 +119,8 @@ def _doctor(
         return 2
     settings, errors = settings.merged(editor)
     logs.add_secret(settings.api_key)
-    return asyncio.run(doctor.run(settings, files, warnings + errors, sys.stdout))
+    typing_file = config.typing_memory_path(os.environ)
+    return asyncio.run(doctor.run(settings, files, warnings + errors, sys.stdout, typing_file))
 
 
 def _project_dir(args: argparse.Namespace) -> Path | None:

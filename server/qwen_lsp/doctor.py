@@ -11,10 +11,12 @@ import time
 from collections.abc import Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TextIO
 
 from qwen_lsp import __version__
 from qwen_lsp.config import ConfigFile
+from qwen_lsp.engine import typing_memory
 from qwen_lsp.engine.context import Prompt
 from qwen_lsp.engine.dialects import ChatRequest, dialect_for
 from qwen_lsp.engine.errors import UpstreamError, dialect_advice
@@ -41,7 +43,11 @@ class Probe:
 
 
 async def run(
-    settings: Settings, files: Sequence[ConfigFile], warnings: Sequence[str], out: TextIO
+    settings: Settings,
+    files: Sequence[ConfigFile],
+    warnings: Sequence[str],
+    out: TextIO,
+    typing_file: Path | None = None,
 ) -> int:
     """Print the report to ``out``; 0 when a completion came back, 1 otherwise."""
 
@@ -54,6 +60,8 @@ async def run(
         say("  " + line)
     for config in files:
         say(f"{config.kind}: {config.path} ({'found' if config.found else 'not found'})")
+    if typing_file is not None:
+        say(f"typing memory: {typing_file} ({typing_state(settings, typing_file)})")
     for warning in warnings:
         say(f"warning: {warning}")
     say(f"request: POST {request_url(settings)} (dialect {settings.dialect})")
@@ -69,6 +77,17 @@ async def run(
     for line in report(probe, settings):
         say(line)
     return 0 if probe.error is None and probe.text.strip() else 1
+
+
+def typing_state(settings: Settings, path: Path) -> str:
+    """What the debounce will start from (``engine/typing_memory.py``)."""
+    if not settings.remember_typing:
+        return "off: rememberTyping is false"
+    if (rhythm := typing_memory.load(path)) is not None:
+        return f"{len(rhythm.edits)} typing gaps kept"
+    if path.exists():
+        return "unreadable: a new one is written when the server stops"
+    return "nothing kept yet"
 
 
 def settings_table(settings: Settings) -> list[str]:
