@@ -10,7 +10,15 @@ from lsprotocol import types
 
 from qwen_lsp.engine.cache import MISS, CompletionCache
 from qwen_lsp.engine.context import Prompt
-from qwen_lsp.engine.debounce import PAUSE, Debouncer, covering_gap, position_kind, quantile
+from qwen_lsp.engine.debounce import (
+    CEILING,
+    EDITS,
+    PAUSE,
+    Debouncer,
+    covering_gap,
+    position_kind,
+    quantile,
+)
 from qwen_lsp.engine.model import Completion
 from qwen_lsp.engine.policy import Policy, policy_for
 from qwen_lsp.engine.scheduler import Prepare, Progress, Scheduler
@@ -218,11 +226,27 @@ def test_each_kind_of_position_learns_its_own_wait() -> None:
 def test_a_kind_seen_too_rarely_waits_as_inside_a_burst() -> None:
     clock = Clock()
     debouncer = Debouncer(Policy(120), clock)
-    typing(debouncer, clock, [0.06] * 13)
+    typing(debouncer, clock, [0.06] * 12 + [PAUSE])
     debouncer.at("space")
     clock.now += 0.5
     debouncer.edited()  # one long gap after a space: too few to go by
     assert debouncer.quiet("space") == pytest.approx(0.075)
+
+
+def test_inside_a_line_the_wait_is_the_cap_until_a_pause_is_seen() -> None:
+    """Before the first pause a hesitation cannot be told from one; a line start waits less."""
+    clock = Clock()
+    debouncer = Debouncer(Policy(120), clock)
+    typing(debouncer, clock, [0.06] * 13)
+    assert debouncer.quiet("word") == debouncer.quiet("space") == CEILING
+    assert debouncer.quiet("line") == debouncer.quiet() == pytest.approx(0.075)
+    for _ in range(3):
+        debouncer.answered(0.2)
+    assert debouncer.quiet("space") == pytest.approx(0.25)  # the cap follows the model
+    typing(debouncer, clock, [1.5, 0.06])  # a pause
+    assert debouncer.quiet("word") == debouncer.quiet("space") == pytest.approx(0.075)
+    typing(debouncer, clock, [0.06] * EDITS)  # long after it: still seen
+    assert debouncer.quiet("word") == pytest.approx(0.075)
 
 
 @pytest.mark.parametrize(("debounce_ms", "adaptive"), [(0, True), (120, False)])

@@ -23,7 +23,11 @@ right after typing still waits. A request that follows no edit (the cursor moved
 came to the front) starts a quiet time of its own: typing usually comes next, and would make the
 answer useless.
 Until a kind has ``KIND_SAMPLES`` edits, its wait is the one inside a burst of typing: 1.25 ×
-the 90th percentile of all typing gaps. ``debounceMs`` is the floor until the edits the wait was
+the 90th percentile of all typing gaps. Until the user has been seen to pause at all (in this
+session or a remembered one), a position inside a line (``word``, ``space``) waits the cap: with
+no pause seen, the rule allows no wasted request, and the gaps longer than a burst's (a
+hesitation between words, a typo noticed) have not been seen yet. A line start does not: that is
+where people wait for a suggestion. ``debounceMs`` is the floor until the edits the wait was
 learnt from number 12 (slower typing raises the wait at once, faster typing lowers it only then);
 0 turns debouncing off. What was learnt outlives the server (:mod:`typing_memory`): a new session
 starts from the last one's typing gaps, not cold.
@@ -50,6 +54,7 @@ WASTED_PER_PAUSE = 0.1
 TRUSTED_SAMPLES = 12
 KIND_SAMPLES = 3
 KINDS = ("line", "word", "space")
+MID_LINE = ("word", "space")
 EDITS = 48  # gaps kept, overall and per kind of position
 _LATENCIES = 8
 
@@ -102,6 +107,7 @@ class Debouncer:
         self._last_edit: float | None = None
         self._last_activity: float | None = None  # the last edit, or a request after no edit
         self._edited_since_request = False
+        self._seen_pause = False
         self.learnt = 0  # gaps learnt by this instance (not recalled)
 
     def rhythm(self) -> Rhythm:
@@ -110,6 +116,7 @@ class Debouncer:
     def recall(self, rhythm: Rhythm) -> None:
         """Start from an earlier session's ``rhythm``: its gaps count as older than ours."""
         self._edits = deque((*rhythm.edits, *self._edits), maxlen=EDITS)
+        self._seen_pause = self._seen_pause or PAUSE in rhythm.edits
         for kind, gaps in rhythm.by_kind.items():
             self._by_kind[kind] = deque((*gaps, *self._by_kind.get(kind, ())), maxlen=EDITS)
 
@@ -119,6 +126,7 @@ class Debouncer:
         if self._last_edit is not None:
             gap = min(now - self._last_edit, PAUSE)
             self._edits.append(gap)
+            self._seen_pause = self._seen_pause or gap == PAUSE
             self.learnt += 1
             if self._kind is not None:
                 if (pool := self._by_kind.get(self._kind)) is None:
@@ -150,6 +158,8 @@ class Debouncer:
         cap = CEILING
         if self._latencies:
             cap = min(CEILING, max(FLOOR_CAP, TTFT_SHARE * quantile(list(self._latencies), 0.5)))
+        if not self._seen_pause and kind in MID_LINE:
+            return cap  # a hesitation cannot be told from a pause yet
         pool = self._by_kind.get(kind or "", ())
         if len(pool) >= KIND_SAMPLES:
             gap = covering_gap(pool)
