@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from lsprotocol import types
 
-from qwen_lsp.config import find_project_file, load, user_config_path
+from qwen_lsp.config import find_project_file, load, typing_memory_path, user_config_path
 from tests.conftest import StartServer
 from tests.fake_upstream import FakeUpstream, Reply
 from tests.lsp_helpers import inline, open_document
@@ -99,9 +100,24 @@ def test_no_files_at_all_means_defaults(tmp_path: Path) -> None:
     assert settings.source("model") == "default"
 
 
+@pytest.mark.parametrize(
+    ("platform", "env", "config", "typing"),
+    [
+        ("linux", {"HOME": "/h"}, "/h/.config", "/h/.local/state"),
+        ("darwin", {"XDG_CONFIG_HOME": "/x", "XDG_STATE_HOME": "/s"}, "/x", "/s"),
+        ("win32", {"HOME": "/h"}, "/h/AppData/Roaming", "/h/AppData/Local"),
+        ("win32", {"APPDATA": "/r", "LOCALAPPDATA": "/l", "XDG_STATE_HOME": "/s"}, "/r", "/l"),
+    ],
+)
+def test_per_user_locations(
+    monkeypatch: pytest.MonkeyPatch, platform: str, env: dict[str, str], config: str, typing: str
+) -> None:
+    monkeypatch.setattr("sys.platform", platform)
+    assert user_config_path(env) == Path(config) / "qwen-lsp" / "config.toml"
+    assert typing_memory_path(env) == Path(typing) / "qwen-lsp" / "typing.json"
+
+
 def test_file_locations(tmp_path: Path) -> None:
-    assert user_config_path({"HOME": "/h"}) == Path("/h/.config/qwen-lsp/config.toml")
-    assert user_config_path({"XDG_CONFIG_HOME": "/x"}) == Path("/x/qwen-lsp/config.toml")
     nested = tmp_path / "a" / "b"
     nested.mkdir(parents=True)
     assert find_project_file(nested) is None or tmp_path not in find_project_file(nested).parents

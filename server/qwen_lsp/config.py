@@ -59,24 +59,27 @@ def load(
 
 
 def user_config_path(env: Mapping[str, str]) -> Path:
-    """``config.toml`` in the platform's per-user configuration directory."""
-    home = Path(env.get("HOME") or Path.home())
-    if sys.platform == "win32":
-        base = Path(env.get("APPDATA") or home / "AppData" / "Roaming")
-    else:  # Linux and macOS alike: developer tools there conventionally use XDG's ~/.config
-        base = Path(env.get("XDG_CONFIG_HOME") or home / ".config")
-    return base / "qwen-lsp" / "config.toml"
+    """``config.toml`` in the platform's per-user configuration directory (on Linux and macOS
+    alike XDG's ``~/.config``: developer tools there conventionally use it)."""
+    directory = _user_dir(env, ("APPDATA", "AppData/Roaming"), ("XDG_CONFIG_HOME", ".config"))
+    return directory / "config.toml"
 
 
 def typing_memory_path(env: Mapping[str, str]) -> Path:
     """``typing.json`` (see ``engine/typing_memory.py``) in the per-user state directory: what
     the program learnt, not what the user set, so not beside the config and never roaming."""
+    directory = _user_dir(
+        env, ("LOCALAPPDATA", "AppData/Local"), ("XDG_STATE_HOME", ".local/state")
+    )
+    return directory / "typing.json"
+
+
+def _user_dir(env: Mapping[str, str], windows: tuple[str, str], others: tuple[str, str]) -> Path:
+    """``qwen-lsp`` in a per-user directory, given for Windows and for other systems as the
+    variable that names it and, without that variable, its place in the home directory."""
+    variable, in_home = windows if sys.platform == "win32" else others
     home = Path(env.get("HOME") or Path.home())
-    if sys.platform == "win32":
-        base = Path(env.get("LOCALAPPDATA") or home / "AppData" / "Local")
-    else:
-        base = Path(env.get("XDG_STATE_HOME") or home / ".local" / "state")
-    return base / "qwen-lsp" / "typing.json"
+    return Path(env.get(variable) or home / in_home) / "qwen-lsp"
 
 
 def find_project_file(start: Path) -> Path | None:
