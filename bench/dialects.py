@@ -18,9 +18,9 @@ from contextlib import aclosing
 import openai
 from tests.fake_upstream import FakeUpstream, Reply
 
-from qwen_lsp.engine.context import Prompt
-from qwen_lsp.engine.dialects import dialect_for
-from qwen_lsp.engine.upstream import StreamStats, Upstream
+from qwen_lsp.engine.context.window import Prompt
+from qwen_lsp.engine.upstream.client import StreamStats, Upstream
+from qwen_lsp.engine.upstream.dialects import dialect_for
 from qwen_lsp.settings import Settings
 
 ROUNDS = 60

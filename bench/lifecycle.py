@@ -9,8 +9,8 @@ first token, tokens per second). Every policy gets a fresh server and a fresh fa
 keystrokes at the same times. Ratios are against ``naive`` from the same run. ``default`` is a
 user's first session: nothing learnt. ``default, next session`` is a new server after one that
 replayed the trace typed with other jitter and typos, in other files, and stopped: it starts from
-the typing gaps that one kept (``engine/typing_memory.py``). ``default, learnt`` is that earlier
-trace and this one in the same server.
+the typing gaps that one kept (``engine/lifecycle/typing_memory.py``). ``default, learnt`` is
+that earlier trace and this one in the same server.
 """
 
 from __future__ import annotations

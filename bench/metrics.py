@@ -12,7 +12,7 @@ from tests.fake_upstream import Received
 
 from bench.editor import Answer
 from bench.traces import Trace
-from qwen_lsp.engine.shared_start import shared_start_ratio
+from qwen_lsp.engine.lifecycle.shared_start import shared_start_ratio
 
 History = dict[str, list[tuple[float, str]]]
 

@@ -18,7 +18,7 @@ typed-through cache. Per keystroke:
 - **round trip** (hits): the client's wall time from request to answer;
 - **the openai SDK alone**: the CPU time of the same streams read with the openai SDK and
   nothing else (``post`` and ``aiter_lines``, in a process of its own), for comparison: the
-  server used it until it cost more than its worth (``engine/upstream.py``).
+  server used it until it cost more than its worth (``engine/upstream/client.py``).
 
 The https rows use a self-signed certificate the server is told to trust. ``opened ahead`` counts
 the requests that came over a connection opened before their keystroke: the others paid a TCP

@@ -19,11 +19,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from qwen_lsp.engine.context import Prompt, build_prompt
-from qwen_lsp.engine.dialects import chat_messages
-from qwen_lsp.engine.model import CompletionTask
-from qwen_lsp.engine.shared_start import shared_start_ratio
-from qwen_lsp.engine.tokens import ASCII_CHARS_PER_TOKEN, estimate_tokens
+from qwen_lsp.engine.context.tokens import ASCII_CHARS_PER_TOKEN, estimate_tokens
+from qwen_lsp.engine.context.window import Prompt, build_prompt
+from qwen_lsp.engine.lifecycle.shared_start import shared_start_ratio
+from qwen_lsp.engine.upstream.dialects import chat_messages
+from qwen_lsp.engine.values import CompletionTask
 from qwen_lsp.settings import Settings
 
 CACHED_PRICE = 0.2  # DashScope bills implicit cache hits at 20% of the input price

@@ -25,7 +25,7 @@ from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 from tests.fake_upstream import FakeUpstream, Reply
 
-from qwen_lsp.engine.stats import percentile
+from qwen_lsp.engine.lifecycle.stats import percentile
 from qwen_lsp.positions import to_position
 
 FAULTS: list[Reply] = [

@@ -5,12 +5,13 @@
 
 The traces of ``bench.lifecycle`` are four typists. This replays a seeded population — 40 to
 180 ms a character, hesitations between words of 150–700 ms, typos fixed by backspace, pauses at
-line starts and inside lines — through the debounce itself (``engine/debounce.py``) on a
+line starts and inside lines — through the debounce itself (``engine/lifecycle/debounce.py``) on a
 simulated clock, driven as the scheduler drives it: an edit, a request, the kind of its
 position, its wait. A request goes upstream when the user stays idle for longer than its wait.
 The cache and in-flight reuse (measured by ``bench.lifecycle``) are left out, so the requests are
 an upper bound. Each typist writes two sessions: the first, with nothing known, and the next,
-from the typing gaps the first left (``engine/typing_memory.py``). ``fixed`` is a 250 ms debounce.
+from the typing gaps the first left (``engine/lifecycle/typing_memory.py``). ``fixed`` is a
+250 ms debounce.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from dataclasses import dataclass, field
 
 from bench.metrics import median, percentile
 from bench.traces import CLAMP, HEAD, MEAN, NORM, TAIL, Trace, Typist
-from qwen_lsp.engine.debounce import Debouncer, position_kind
-from qwen_lsp.engine.policy import Policy
+from qwen_lsp.engine.lifecycle.debounce import Debouncer, position_kind
+from qwen_lsp.engine.lifecycle.policy import Policy
 
 FAST = 0.08  # seconds a character: faster typists are "fast"
 SPEEDS = (0.04, 0.06, 0.09, 0.13, 0.18)

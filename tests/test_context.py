@@ -6,13 +6,13 @@ import itertools
 
 import pytest
 
-from qwen_lsp.engine.context import build_prompt, stable_prefix_start
-from qwen_lsp.engine.exclude import is_excluded
-from qwen_lsp.engine.indentation import detect_indent
-from qwen_lsp.engine.instructions import user_message
-from qwen_lsp.engine.model import CompletionTask, IndentStyle
-from qwen_lsp.engine.shared_start import prompt_text, shared_start, shared_start_ratio
-from qwen_lsp.engine.tokens import chars_within, estimate_tokens
+from qwen_lsp.engine.context.exclude import is_excluded
+from qwen_lsp.engine.context.indent_style import detect_indent
+from qwen_lsp.engine.context.instructions import user_message
+from qwen_lsp.engine.context.tokens import chars_within, estimate_tokens
+from qwen_lsp.engine.context.window import build_prompt, stable_prefix_start
+from qwen_lsp.engine.lifecycle.shared_start import prompt_text, shared_start, shared_start_ratio
+from qwen_lsp.engine.values import CompletionTask, IndentStyle
 
 
 def test_short_documents_are_sent_whole() -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from lsprotocol import types
 
-from qwen_lsp.engine.upstream import StreamStats, without_echo
+from qwen_lsp.engine.upstream.client import StreamStats, without_echo
 from tests.conftest import StartServer
 from tests.fake_upstream import FakeUpstream, Reply
 from tests.lsp_helpers import inline, open_document, position_of, split_cursor

@@ -19,10 +19,10 @@ import httpx2
 import pytest
 from lsprotocol import types
 
-from qwen_lsp.engine import connections
-from qwen_lsp.engine.connections import SpareTransport, origin_of, split_lines, uses_proxy
-from qwen_lsp.engine.dialects import ChatRequest
-from qwen_lsp.engine.upstream import StreamStats, Upstream
+from qwen_lsp.engine.upstream import connections
+from qwen_lsp.engine.upstream.client import StreamStats, Upstream
+from qwen_lsp.engine.upstream.connections import SpareTransport, origin_of, split_lines, uses_proxy
+from qwen_lsp.engine.upstream.dialects import ChatRequest
 from qwen_lsp.settings import Settings
 from tests.conftest import StartServer
 from tests.fake_upstream import FakeUpstream, Reply

@@ -10,7 +10,7 @@ import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from qwen_lsp.engine.shared_start import shared_start_ratio
+from qwen_lsp.engine.lifecycle.shared_start import shared_start_ratio
 from tests.conftest import StartServer
 from tests.fake_upstream import FakeUpstream, Reply
 from tests.lsp_helpers import accept, inline, open_document, position_of, split_cursor

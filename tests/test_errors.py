@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from lsprotocol import types
 
-from qwen_lsp.engine.errors import failure_of, from_response, from_transport
+from qwen_lsp.engine.upstream.errors import failure_of, from_response, from_transport
 from qwen_lsp.settings import Settings, camel
 from tests.conftest import TEST_KEY, StartServer
 from tests.fake_upstream import FakeUpstream, Reply

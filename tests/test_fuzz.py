@@ -9,10 +9,10 @@ from collections.abc import AsyncIterator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qwen_lsp.engine.dialects import ChatRequest
-from qwen_lsp.engine.errors import UpstreamError
 from qwen_lsp.engine.postprocess import Cursor, clean, is_finished
-from qwen_lsp.engine.upstream import StreamStats, Upstream, _events
+from qwen_lsp.engine.upstream.client import StreamStats, Upstream, _events
+from qwen_lsp.engine.upstream.dialects import ChatRequest
+from qwen_lsp.engine.upstream.errors import UpstreamError
 from qwen_lsp.settings import Settings
 from tests.fake_upstream import FakeUpstream, Reply
 

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from lsprotocol import types
 
-from qwen_lsp.engine.cache import MISS, CompletionCache
-from qwen_lsp.engine.context import Prompt
-from qwen_lsp.engine.debounce import (
+from qwen_lsp.engine.context.window import Prompt
+from qwen_lsp.engine.lifecycle.cache import MISS, CompletionCache
+from qwen_lsp.engine.lifecycle.debounce import (
     CEILING,
     EDITS,
     PAUSE,
@@ -19,9 +19,9 @@ from qwen_lsp.engine.debounce import (
     position_kind,
     quantile,
 )
-from qwen_lsp.engine.model import Completion
-from qwen_lsp.engine.policy import Policy, policy_for
-from qwen_lsp.engine.scheduler import Prepare, Progress, Scheduler
+from qwen_lsp.engine.lifecycle.policy import Policy, policy_for
+from qwen_lsp.engine.lifecycle.scheduler import Prepare, Progress, Scheduler
+from qwen_lsp.engine.values import Completion
 from qwen_lsp.lsp.edits import splice
 from qwen_lsp.positions import PositionError
 

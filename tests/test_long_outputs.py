@@ -11,7 +11,7 @@ from typing import Any
 from lsprotocol import types
 
 from qwen_lsp.engine import CompletionTask, Engine, Status
-from qwen_lsp.engine.continuation import MAX_ROUNDS
+from qwen_lsp.engine.upstream.long_outputs import MAX_ROUNDS
 from qwen_lsp.settings import Settings
 from tests.conftest import TEST_KEY, StartServer, server_env
 from tests.fake_upstream import FakeUpstream, Reply

@@ -13,9 +13,9 @@ import json
 import tracemalloc
 from typing import Any
 
-from qwen_lsp.engine.cache import MAX_CHARS, CompletionCache
-from qwen_lsp.engine.context import Prompt
-from qwen_lsp.engine.model import Completion, Snippet
+from qwen_lsp.engine.context.window import Prompt
+from qwen_lsp.engine.lifecycle.cache import MAX_CHARS, CompletionCache
+from qwen_lsp.engine.values import Completion, Snippet
 from qwen_lsp.lsp.server import QwenLanguageServer, create_server
 from qwen_lsp.settings import Settings
 

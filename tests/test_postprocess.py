@@ -6,14 +6,14 @@ from collections.abc import Callable
 
 import pytest
 
-from qwen_lsp.engine.indentation import detect_indent
+from qwen_lsp.engine.context.indent_style import detect_indent
 from qwen_lsp.engine.postprocess import Cursor
 from qwen_lsp.engine.postprocess.block_scope import block_scope
 from qwen_lsp.engine.postprocess.bracket_balance import bracket_balance
 from qwen_lsp.engine.postprocess.brackets import replaced_length
-from qwen_lsp.engine.postprocess.indentation import normalise_indentation
 from qwen_lsp.engine.postprocess.line_overlap import drop_line_overlap
 from qwen_lsp.engine.postprocess.min_length import min_length
+from qwen_lsp.engine.postprocess.reindent import normalise_indentation
 from qwen_lsp.engine.postprocess.repetition import drop_repetition
 from qwen_lsp.engine.postprocess.single_line import single_line
 from qwen_lsp.engine.postprocess.strip_echo import strip_echo

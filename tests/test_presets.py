@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qwen_lsp.engine.dialects import dialect_for
+from qwen_lsp.engine.upstream.dialects import dialect_for
 from qwen_lsp.providers import DIALECTS, PRESETS, provider_at
 from qwen_lsp.settings import Settings, from_env
 

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from qwen_lsp.engine.exclude import Exclusion
-from qwen_lsp.engine.gitignore import GitIgnored
-from qwen_lsp.engine.imports import IMPORT_HEAD, definition, importing_part, imports_of
-from qwen_lsp.engine.model import CompletionTask, Snippet
-from qwen_lsp.engine.open_files import Edit, OpenFile, OpenFiles
-from qwen_lsp.engine.related import RelatedCode
-from qwen_lsp.engine.tokens import estimate_tokens
+from qwen_lsp.engine.context.exclude import Exclusion
+from qwen_lsp.engine.context.gitignore import GitIgnored
+from qwen_lsp.engine.context.imports import IMPORT_HEAD, definition, importing_part, imports_of
+from qwen_lsp.engine.context.open_files import Edit, OpenFile, OpenFiles
+from qwen_lsp.engine.context.related import RelatedCode
+from qwen_lsp.engine.context.tokens import estimate_tokens
+from qwen_lsp.engine.values import CompletionTask, Snippet
 
 ROOT = "/w/proj"
 SHAPES = """import math

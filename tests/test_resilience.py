@@ -10,14 +10,14 @@ from typing import Any
 
 import pytest
 
-from qwen_lsp.engine.budget import Budget, Limits, is_local, limits_for
-from qwen_lsp.engine.context import Prompt
-from qwen_lsp.engine.errors import UpstreamError
-from qwen_lsp.engine.guard import RESUMED, Guard
-from qwen_lsp.engine.model import Status
-from qwen_lsp.engine.resilience import THRESHOLD, Backoff, Breaker
-from qwen_lsp.engine.stats import Stats, percentile
-from qwen_lsp.engine.upstream import StreamStats
+from qwen_lsp.engine.context.window import Prompt
+from qwen_lsp.engine.lifecycle.stats import Stats, percentile
+from qwen_lsp.engine.upstream.budget import Budget, Limits, is_local, limits_for
+from qwen_lsp.engine.upstream.client import StreamStats
+from qwen_lsp.engine.upstream.errors import UpstreamError
+from qwen_lsp.engine.upstream.guard import RESUMED, Guard
+from qwen_lsp.engine.upstream.resilience import THRESHOLD, Backoff, Breaker
+from qwen_lsp.engine.values import Status
 from qwen_lsp.settings import Settings
 
 

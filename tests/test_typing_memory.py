@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from qwen_lsp.engine import typing_memory
-from qwen_lsp.engine.debounce import EDITS, PAUSE, Debouncer, Rhythm
-from qwen_lsp.engine.policy import Policy
+from qwen_lsp.engine.lifecycle import typing_memory
+from qwen_lsp.engine.lifecycle.debounce import EDITS, PAUSE, Debouncer, Rhythm
+from qwen_lsp.engine.lifecycle.policy import Policy
 from tests.raw_lsp import RawServer, raw_session
 from tests.test_lifecycle_units import Clock, typing
 

@@ -66,8 +66,9 @@ def user_config_path(env: Mapping[str, str]) -> Path:
 
 
 def typing_memory_path(env: Mapping[str, str]) -> Path:
-    """``typing.json`` (see ``engine/typing_memory.py``) in the per-user state directory: what
-    the program learnt, not what the user set, so not beside the config and never roaming."""
+    """``typing.json`` (see ``engine/lifecycle/typing_memory.py``) in the per-user state
+    directory: what the program learnt, not what the user set, so not beside the config and never
+    roaming."""
     directory = _user_dir(
         env, ("LOCALAPPDATA", "AppData/Local"), ("XDG_STATE_HOME", ".local/state")
     )

@@ -16,11 +16,11 @@ from typing import TextIO
 
 from qwen_lsp import __version__
 from qwen_lsp.config import ConfigFile
-from qwen_lsp.engine import typing_memory
-from qwen_lsp.engine.context import Prompt
-from qwen_lsp.engine.dialects import ChatRequest, dialect_for
-from qwen_lsp.engine.errors import UpstreamError, dialect_advice
-from qwen_lsp.engine.upstream import StreamStats, Upstream, endpoint_url
+from qwen_lsp.engine.context.window import Prompt
+from qwen_lsp.engine.lifecycle import typing_memory
+from qwen_lsp.engine.upstream.client import StreamStats, Upstream, endpoint_url
+from qwen_lsp.engine.upstream.dialects import ChatRequest, dialect_for
+from qwen_lsp.engine.upstream.errors import UpstreamError, dialect_advice
 from qwen_lsp.logs import mask
 from qwen_lsp.providers import PRESETS
 from qwen_lsp.settings import Settings, setting_fields, untrusted_message
@@ -80,7 +80,7 @@ async def run(
 
 
 def typing_state(settings: Settings, path: Path) -> str:
-    """What the debounce will start from (``engine/typing_memory.py``)."""
+    """What the debounce will start from (``engine/lifecycle/typing_memory.py``)."""
     if not settings.remember_typing:
         return "off: rememberTyping is false"
     if (rhythm := typing_memory.load(path)) is not None:

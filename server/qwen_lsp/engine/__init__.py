@@ -4,6 +4,6 @@ The LSP layer hands it a :class:`CompletionTask` and gets back a :class:`Complet
 """
 
 from qwen_lsp.engine.engine import Engine
-from qwen_lsp.engine.model import Completion, CompletionTask, Status
+from qwen_lsp.engine.values import Completion, CompletionTask, Status
 
 __all__ = ["Completion", "CompletionTask", "Engine", "Status"]

@@ -10,22 +10,23 @@ from contextlib import aclosing
 from dataclasses import dataclass
 from pathlib import Path
 
-from qwen_lsp.engine import continuation, typing_memory
-from qwen_lsp.engine.context import Prompt, build_prompt
-from qwen_lsp.engine.continuation import BlockResult
-from qwen_lsp.engine.dialects import Dialect, dialect_for
-from qwen_lsp.engine.exclude import Exclusion
-from qwen_lsp.engine.gitignore import GitIgnored
-from qwen_lsp.engine.guard import Guard, Paused
-from qwen_lsp.engine.model import Completion, CompletionTask, Status
-from qwen_lsp.engine.open_files import OpenFiles
-from qwen_lsp.engine.policy import Policy, policy_for
+from qwen_lsp.engine.context.exclude import Exclusion
+from qwen_lsp.engine.context.gitignore import GitIgnored
+from qwen_lsp.engine.context.open_files import OpenFiles
+from qwen_lsp.engine.context.related import RelatedCode
+from qwen_lsp.engine.context.tokens import estimate_tokens
+from qwen_lsp.engine.context.window import Prompt, build_prompt
+from qwen_lsp.engine.lifecycle import typing_memory
+from qwen_lsp.engine.lifecycle.policy import Policy, policy_for
+from qwen_lsp.engine.lifecycle.scheduler import Progress, Scheduler
+from qwen_lsp.engine.lifecycle.stats import Stats
 from qwen_lsp.engine.postprocess import Cursor, clean, complete_lines, is_finished, prepare
-from qwen_lsp.engine.related import RelatedCode
-from qwen_lsp.engine.scheduler import Progress, Scheduler
-from qwen_lsp.engine.stats import Stats
-from qwen_lsp.engine.tokens import estimate_tokens
-from qwen_lsp.engine.upstream import StreamStats, Upstream, UpstreamError
+from qwen_lsp.engine.upstream import long_outputs
+from qwen_lsp.engine.upstream.client import StreamStats, Upstream, UpstreamError
+from qwen_lsp.engine.upstream.dialects import Dialect, dialect_for
+from qwen_lsp.engine.upstream.guard import Guard, Paused
+from qwen_lsp.engine.upstream.long_outputs import BlockResult
+from qwen_lsp.engine.values import Completion, CompletionTask, Status
 from qwen_lsp.settings import Settings, untrusted_message
 
 log = logging.getLogger(__name__)
@@ -185,7 +186,7 @@ class Engine:
         cursor = Cursor(prompt.prefix, prompt.suffix, task.language_id, prompt.indent)
         dialect, client, guard = self._dialect(), self._client(), self._guard
         try:
-            return await continuation.complete_block(
+            return await long_outputs.complete_block(
                 lambda p, stats: guard.stream(client.stream(dialect.build(p), stats), stats, p),
                 prompt,
                 cursor,

@@ -17,7 +17,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from qwen_lsp.engine.exclude import is_excluded
+from qwen_lsp.engine.context.exclude import is_excluded
 
 CODE_SUFFIXES = frozenset(
     {

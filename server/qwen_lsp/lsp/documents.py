@@ -10,7 +10,7 @@ from lsprotocol import types
 from pygls.workspace import TextDocument, Workspace
 
 from qwen_lsp.engine import CompletionTask
-from qwen_lsp.engine.model import IndentStyle
+from qwen_lsp.engine.values import IndentStyle
 from qwen_lsp.positions import (
     Encoding,
     PositionError,

@@ -9,7 +9,7 @@ from lsprotocol import types
 from pygls.uris import to_fs_path
 from pygls.workspace import Workspace
 
-from qwen_lsp.engine.open_files import OpenFile
+from qwen_lsp.engine.context.open_files import OpenFile
 from qwen_lsp.lsp.documents import open_document
 
 if TYPE_CHECKING:

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from qwen_lsp.engine.model import Completion
 from qwen_lsp.engine.postprocess.block_scope import block_scope
 from qwen_lsp.engine.postprocess.bracket_balance import bracket_balance
 from qwen_lsp.engine.postprocess.brackets import expected_closers, replaced_length
 from qwen_lsp.engine.postprocess.cursor import Cursor
-from qwen_lsp.engine.postprocess.indentation import normalise_indentation
 from qwen_lsp.engine.postprocess.line_overlap import drop_line_overlap
 from qwen_lsp.engine.postprocess.min_length import min_length
+from qwen_lsp.engine.postprocess.reindent import normalise_indentation
 from qwen_lsp.engine.postprocess.repetition import drop_repetition
 from qwen_lsp.engine.postprocess.single_line import single_line
 from qwen_lsp.engine.postprocess.strip_echo import strip_echo
@@ -25,6 +24,7 @@ from qwen_lsp.engine.postprocess.strip_fences import strip_fences
 from qwen_lsp.engine.postprocess.strip_think import strip_think
 from qwen_lsp.engine.postprocess.suffix_lines import drop_suffix_lines
 from qwen_lsp.engine.postprocess.trim import trim_end
+from qwen_lsp.engine.values import Completion
 
 Filter = Callable[[str, Cursor], str]
 

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-from qwen_lsp.engine.model import IndentStyle
+from qwen_lsp.engine.values import IndentStyle
 
 # The rest of a line an editor auto-closed: brackets and quotes, maybe one `:`, `;`, `,` or `{`.
 _CLOSERS_ONLY = re.compile(r"[)\]}\"'`\s]+[:;,{]?")

@@ -40,7 +40,7 @@ from collections import deque
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
-from qwen_lsp.engine.policy import Policy
+from qwen_lsp.engine.lifecycle.policy import Policy
 
 PAUSE = 1.0  # seconds: a longer gap between edits ends a burst of typing
 FLOOR = 0.05

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from qwen_lsp.engine.context import Prompt
-from qwen_lsp.engine.dialects import (
+from qwen_lsp.engine.context.window import Prompt
+from qwen_lsp.engine.upstream.dialects import (
     CompletionRequest,
     FimEndpoint,
     choice_finish,

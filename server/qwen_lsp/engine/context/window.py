@@ -1,6 +1,6 @@
 """What we send: the prefix and suffix around the cursor, clipped to token budgets.
 
-Budgets are in estimated tokens (:mod:`qwen_lsp.engine.tokens`). Clip points sit on line
+Budgets are in estimated tokens (:mod:`qwen_lsp.engine.context.tokens`). Clip points sit on line
 boundaries, and the prefix's start moves in whole chunks, so while the user types the prompt keeps
 an identical start from one request to the next — providers cache that start and bill it at a
 fraction of the input price. The suffix is measured from the cursor, so typing (which only moves
@@ -13,9 +13,9 @@ import dataclasses
 from dataclasses import dataclass
 from functools import cached_property
 
-from qwen_lsp.engine.indentation import indent_style
-from qwen_lsp.engine.model import CompletionTask, IndentStyle, Snippet
-from qwen_lsp.engine.tokens import chars_within
+from qwen_lsp.engine.context.indent_style import indent_style
+from qwen_lsp.engine.context.tokens import chars_within
+from qwen_lsp.engine.values import CompletionTask, IndentStyle, Snippet
 from qwen_lsp.settings import Settings
 
 MAX_CHUNK_CHARS = 2000

@@ -13,11 +13,11 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from qwen_lsp.engine.cache import MISS, CompletionCache, remainder, typed_since
-from qwen_lsp.engine.context import Prompt
-from qwen_lsp.engine.debounce import Debouncer, position_kind
-from qwen_lsp.engine.model import Completion
-from qwen_lsp.engine.policy import Policy
+from qwen_lsp.engine.context.window import Prompt
+from qwen_lsp.engine.lifecycle.cache import MISS, CompletionCache, remainder, typed_since
+from qwen_lsp.engine.lifecycle.debounce import Debouncer, position_kind
+from qwen_lsp.engine.lifecycle.policy import Policy
+from qwen_lsp.engine.values import Completion
 
 # A stream left without followers by $/cancelRequest lives this long, so that the request the
 # client sends next can still attach to it (VS Code cancels before it asks again).

@@ -14,11 +14,11 @@ from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
 
-from qwen_lsp.engine.context import Prompt
-from qwen_lsp.engine.model import Completion
+from qwen_lsp.engine.context.tokens import estimate_tokens
+from qwen_lsp.engine.context.window import Prompt
 from qwen_lsp.engine.postprocess import Cursor, clean, complete_lines, is_finished
-from qwen_lsp.engine.tokens import estimate_tokens
-from qwen_lsp.engine.upstream import StreamStats
+from qwen_lsp.engine.upstream.client import StreamStats
+from qwen_lsp.engine.values import Completion
 
 MAX_ROUNDS = 20
 MAX_TOTAL_TOKENS = 4096

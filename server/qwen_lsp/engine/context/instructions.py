@@ -7,8 +7,8 @@ cursor): consecutive requests then share their start and hit the provider's prom
 
 from __future__ import annotations
 
-from qwen_lsp.engine.context import Prompt
-from qwen_lsp.engine.model import Snippet
+from qwen_lsp.engine.context.window import Prompt
+from qwen_lsp.engine.values import Snippet
 
 SYSTEM_RULES = (
     "You are a code completion engine inside a code editor. The assistant message is the file's "

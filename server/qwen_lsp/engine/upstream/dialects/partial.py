@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from qwen_lsp.engine.context import Prompt
-from qwen_lsp.engine.dialects import ChatRequest, chat_messages
+from qwen_lsp.engine.context.window import Prompt
+from qwen_lsp.engine.upstream.dialects import ChatRequest, chat_messages
 
 
 @dataclass(frozen=True)

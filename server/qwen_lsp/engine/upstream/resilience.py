@@ -21,8 +21,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from qwen_lsp.engine.errors import UpstreamError
-from qwen_lsp.engine.model import Status
+from qwen_lsp.engine.upstream.errors import UpstreamError
+from qwen_lsp.engine.values import Status
 
 THRESHOLD = 3
 NEEDS_USER = frozenset({"auth", "quota", "not_found", "prefix_unsupported"})

@@ -1,8 +1,8 @@
 """How each provider spells "continue this prefix": one small module per dialect.
 
-A dialect turns a :class:`~qwen_lsp.engine.context.Prompt` into one request: a chat request whose
-last assistant message holds the code before the cursor, or a fill-in-the-middle request for a
-completions endpoint. Provider quirks live here and nowhere else.
+A dialect turns a :class:`~qwen_lsp.engine.context.window.Prompt` into one request: a chat
+request whose last assistant message holds the code before the cursor, or a fill-in-the-middle
+request for a completions endpoint. Provider quirks live here and nowhere else.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from qwen_lsp.engine.context import Prompt
-from qwen_lsp.engine.instructions import SYSTEM_RULES, user_message
+from qwen_lsp.engine.context.instructions import SYSTEM_RULES, user_message
+from qwen_lsp.engine.context.window import Prompt
 from qwen_lsp.providers import PRESETS, THINKING_OFF
 from qwen_lsp.settings import Settings
 
@@ -90,7 +90,13 @@ def choice_finish(event: Mapping[str, Any]) -> str | None:
 
 def dialect_for(settings: Settings) -> Dialect:
     """The dialect ``settings`` name, with the provider's thinking-off switch and quirks."""
-    from qwen_lsp.engine.dialects import continue_final_message, fim, partial, prefill, prefix
+    from qwen_lsp.engine.upstream.dialects import (
+        continue_final_message,
+        fim,
+        partial,
+        prefill,
+        prefix,
+    )
 
     thinking = THINKING_OFF[settings.thinking_off]
     preset = PRESETS[settings.provider]

@@ -21,8 +21,8 @@ from collections.abc import Awaitable, Callable, Hashable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from qwen_lsp.engine.exclude import Exclusion
-from qwen_lsp.engine.imports import (
+from qwen_lsp.engine.context.exclude import Exclusion
+from qwen_lsp.engine.context.imports import (
     Import,
     definition,
     family,
@@ -30,9 +30,9 @@ from qwen_lsp.engine.imports import (
     imports_of,
     outline,
 )
-from qwen_lsp.engine.model import CompletionTask, Snippet
-from qwen_lsp.engine.open_files import OpenFiles
-from qwen_lsp.engine.tokens import estimate_tokens
+from qwen_lsp.engine.context.open_files import OpenFiles
+from qwen_lsp.engine.context.tokens import estimate_tokens
+from qwen_lsp.engine.values import CompletionTask, Snippet
 
 BAND_LINES = 40
 EDIT_BEFORE, EDIT_AFTER = 4, 8

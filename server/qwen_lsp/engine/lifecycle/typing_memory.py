@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from qwen_lsp import jsonio
-from qwen_lsp.engine.debounce import EDITS, KINDS, PAUSE, Rhythm
+from qwen_lsp.engine.lifecycle.debounce import EDITS, KINDS, PAUSE, Rhythm
 
 log = logging.getLogger(__name__)
 

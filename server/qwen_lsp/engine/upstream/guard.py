@@ -8,14 +8,14 @@ import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
 
-from qwen_lsp.engine.budget import Budget, limits_for
-from qwen_lsp.engine.context import Prompt
-from qwen_lsp.engine.errors import UpstreamError
-from qwen_lsp.engine.model import Status
-from qwen_lsp.engine.resilience import Backoff, Breaker
-from qwen_lsp.engine.stats import Stats
-from qwen_lsp.engine.tokens import estimate_tokens
-from qwen_lsp.engine.upstream import StreamStats
+from qwen_lsp.engine.context.tokens import estimate_tokens
+from qwen_lsp.engine.context.window import Prompt
+from qwen_lsp.engine.lifecycle.stats import Stats
+from qwen_lsp.engine.upstream.budget import Budget, limits_for
+from qwen_lsp.engine.upstream.client import StreamStats
+from qwen_lsp.engine.upstream.errors import UpstreamError
+from qwen_lsp.engine.upstream.resilience import Backoff, Breaker
+from qwen_lsp.engine.values import Status
 from qwen_lsp.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlsplit
 
-from qwen_lsp.engine.model import Status
+from qwen_lsp.engine.values import Status
 from qwen_lsp.settings import Settings
 
 PAID_DEFAULTS = (60, 300_000, 10_000_000)  # requests/min, tokens/min, tokens/day

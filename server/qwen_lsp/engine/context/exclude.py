@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from qwen_lsp.engine.gitignore import GitIgnored
+from qwen_lsp.engine.context.gitignore import GitIgnored
 from qwen_lsp.settings import Settings
 
 DEFAULT_EXCLUDES: tuple[str, ...] = (

@@ -11,8 +11,8 @@ import enum
 from collections import OrderedDict
 from typing import Literal, NamedTuple
 
-from qwen_lsp.engine.context import Prompt
-from qwen_lsp.engine.model import Completion
+from qwen_lsp.engine.context.window import Prompt
+from qwen_lsp.engine.values import Completion
 
 
 class _Miss(enum.Enum):

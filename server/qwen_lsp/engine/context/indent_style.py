@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from functools import lru_cache
 
-from qwen_lsp.engine.model import IndentStyle
+from qwen_lsp.engine.values import IndentStyle
 
 _SAMPLE_CHARS = 8_000  # enough to decide; bounded so a huge file costs little per keystroke
 _LEAD = re.compile(r"^([ \t]*)\S", re.MULTILINE)  # leading whitespace of non-blank lines

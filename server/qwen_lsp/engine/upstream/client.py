@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 import httpx2
 
 from qwen_lsp import __version__
-from qwen_lsp.engine.connections import (
+from qwen_lsp.engine.upstream.connections import (
     Body,
     Origin,
     SpareTransport,
@@ -31,8 +31,8 @@ from qwen_lsp.engine.connections import (
     post_head,
     uses_proxy,
 )
-from qwen_lsp.engine.dialects import ChatRequest, Request, choice_finish, delta_text
-from qwen_lsp.engine.errors import UpstreamError, failure_of, from_response, from_transport
+from qwen_lsp.engine.upstream.dialects import ChatRequest, Request, choice_finish, delta_text
+from qwen_lsp.engine.upstream.errors import UpstreamError, failure_of, from_response, from_transport
 from qwen_lsp.jsonio import dumps, loads
 from qwen_lsp.settings import Settings
 

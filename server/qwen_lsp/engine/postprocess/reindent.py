@@ -10,8 +10,8 @@ import re
 from functools import reduce
 from math import gcd
 
-from qwen_lsp.engine.model import IndentStyle
 from qwen_lsp.engine.postprocess.cursor import Cursor, leading
+from qwen_lsp.engine.values import IndentStyle
 
 # Lines indented the other way in the document itself: then it mixes styles and we leave it be.
 _TAB_LINE = re.compile(r"^\t", re.MULTILINE)

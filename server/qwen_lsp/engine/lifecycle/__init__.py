@@ -1,0 +1,1 @@
+"""When requests go upstream: debounce, supersede, cache, in-flight reuse, and what was learnt."""
