@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import shutil
 import ssl
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -101,3 +103,40 @@ async def start_server(upstream: FakeUpstream) -> AsyncIterator[StartServer]:
 def tls(tmp_path: Path) -> tuple[ssl.SSLContext, Path]:
     """A server context with a self-signed certificate, and the certificate's file."""
     return self_signed(tmp_path)
+
+
+@dataclass
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+RunCli = Callable[..., CliResult]
+
+
+@pytest.fixture
+def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> RunCli:
+    """``run_cli("doctor", env={...})``: ``qwen-lsp ARGS`` in this process, in an environment
+    of ``env`` only (a fresh interpreter per case is slow)."""
+    from qwen_lsp.cli import main
+
+    def run(*args: str, env: dict[str, str], cwd: Path | None = None) -> CliResult:
+        for name in list(os.environ):
+            monkeypatch.delenv(name)
+        for name, value in server_env(**env).items():
+            monkeypatch.setenv(name, value)
+        if cwd is not None:
+            monkeypatch.chdir(cwd)
+        root = logging.getLogger()
+        handlers, level = root.handlers[:], root.level
+        try:
+            code = main(list(args))
+        except SystemExit as exit:  # argparse's usage errors
+            code = int(exit.code or 0)
+        finally:
+            root.handlers[:], root.level = handlers, level
+        out, err = capsys.readouterr()
+        return CliResult(code, out, err)
+
+    return run

@@ -27,7 +27,7 @@ from qwen_lsp.engine.upstream.dialects import Dialect, dialect_for
 from qwen_lsp.engine.upstream.guard import Guard, Paused
 from qwen_lsp.engine.upstream.long_outputs import BlockResult
 from qwen_lsp.engine.values import Completion, CompletionTask, Status
-from qwen_lsp.settings import Settings, untrusted_message
+from qwen_lsp.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -105,12 +105,11 @@ class Engine:
     @property
     def can_complete(self) -> bool:
         settings = self._settings
-        return settings.enable and settings.has_credentials and not settings.untrusted_base_url
+        return settings.enable and settings.has_credentials and settings.refusal is None
 
     def _idle_status(self) -> Status:
-        settings = self._settings
-        if url := settings.untrusted_base_url:
-            return Status("error", "untrusted_endpoint", untrusted_message(settings, url), True)
+        if refusal := self._settings.refusal:
+            return Status("error", refusal.kind, refusal.message, True)
         return Status("ready") if self.can_complete else Status("disabled")
 
     async def complete(self, task: CompletionTask) -> Completion | None:

@@ -14,7 +14,7 @@ from pygls.lsp.server import LanguageServer
 
 from qwen_lsp import __version__
 from qwen_lsp.engine import Engine
-from qwen_lsp.logs import add_secret
+from qwen_lsp.logs import add_secrets
 from qwen_lsp.lsp import block, completion, feedback, inline_params, tracking, warm_up
 from qwen_lsp.lsp.notices import Notices
 from qwen_lsp.lsp.protocol import Protocol, report_error
@@ -51,7 +51,7 @@ class QwenLanguageServer(LanguageServer):
         self.engine = Engine(base, on_status=self.notices.status, typing_file=typing_file)
         self._editor_values: dict[str, Any] = {}
         self._pending_errors = list(base_errors)
-        add_secret(base.api_key)
+        add_secrets(base.secrets)
 
     def shutdown(self) -> None:
         """The server stops: whether or not the client asked it to, what was learnt is kept."""
@@ -69,7 +69,7 @@ class QwenLanguageServer(LanguageServer):
         """
         self._editor_values.update(values)
         settings, errors = self.base_settings.merged(self._editor_values)
-        add_secret(settings.api_key)
+        add_secrets(settings.secrets)
         self.engine.configure(settings)
         self._pending_errors.extend(errors)
         if self._pending_errors:
@@ -81,8 +81,7 @@ class QwenLanguageServer(LanguageServer):
         """New base settings (files and environment), e.g. once the workspace root is known."""
         self.base_settings = base
         self._pending_errors = list(base_errors)
-        for key in base.provider_keys.values():
-            add_secret(key)
+        add_secrets(base.secrets)
 
     def warn_if_unusable(self) -> None:
         if self.engine.settings.enable and not self.engine.settings.has_credentials:

@@ -93,6 +93,14 @@ class Exclusion:
 
     async def excludes(self, path: str, text: str) -> bool:
         """True if the file at ``path`` with contents ``text`` must not be sent."""
-        if len(text) > self.max_chars or self.by_name(path):
-            return True
-        return self.git_ignored is not None and await self.git_ignored.ignored(path)
+        return await self.reason(path, text) is not None
+
+    async def reason(self, path: str, text: str) -> str | None:
+        """Why the file at ``path`` with contents ``text`` must not be sent, or None."""
+        if len(text) > self.max_chars:
+            return f"it is larger than maxFileKb ({self.max_chars // 1024} KB)"
+        if self.by_name(path):
+            return "its name matches a secret's or an `exclude` pattern"
+        if self.git_ignored is not None and await self.git_ignored.ignored(path):
+            return "git ignores it and excludeGitIgnored is on"
+        return None
