@@ -189,7 +189,7 @@ async def _complete(settings: Settings, where: Spot, block: bool) -> int:
         return 2
     failures: list[str] = []
     engine = Engine(
-        settings, on_status=lambda s: failures.append(s.message) if s.state == "error" else None
+        settings, on_status=lambda s: failures.append(s.message) if s.failing else None
     )
     task = CompletionTask(
         uri=where.path.resolve().as_uri(),

@@ -74,3 +74,8 @@ class Status:
     message: str = ""
     alert: bool = False
     retry_in_ms: int | None = None
+
+    @property
+    def failing(self) -> bool:
+        """Requests are failing or refused for now: no completion comes of them."""
+        return self.state in ("error", "rate_limited")

@@ -158,7 +158,7 @@ async def run(
     engine = Engine(
         # No reuse of earlier answers: two samples in one line would otherwise share a reply.
         dataclasses.replace(settings, request_policy="fixed"),
-        on_status=lambda s: failures.append(s.message) if s.state == "error" else None,
+        on_status=lambda s: failures.append(s.message) if s.failing else None,
     )
     outcomes = await evaluate(engine, samples)
     used = len({s.path for s in samples})

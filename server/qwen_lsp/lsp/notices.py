@@ -21,7 +21,6 @@ from qwen_lsp.logs import mask
 
 STATUS_METHOD = "$/qwenLsp/status"
 STATUS_DELAY = 0.05  # seconds
-_FAILING = ("error", "rate_limited")
 
 
 class Notices:
@@ -62,7 +61,7 @@ class Notices:
         current = self._status
         if current is not None and _key(status) == _key(current):
             return
-        if status.state == "busy" and current is not None and current.state in _FAILING:
+        if status.state == "busy" and current is not None and current.failing:
             return  # a retry is not news: keep showing the failure until an answer clears it
         self._status = status
         if not self._held:
