@@ -188,9 +188,7 @@ async def _complete(settings: Settings, where: Spot, block: bool) -> int:
         _say(f"qwen-lsp complete: {name} is never sent: {reason}.")
         return 2
     failures: list[str] = []
-    engine = Engine(
-        settings, on_status=lambda s: failures.append(s.message) if s.failing else None
-    )
+    engine = Engine(settings, on_status=lambda s: failures.append(s.message) if s.failing else None)
     task = CompletionTask(
         uri=where.path.resolve().as_uri(),
         text=text,
