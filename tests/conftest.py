@@ -101,3 +101,17 @@ async def start_server(upstream: FakeUpstream) -> AsyncIterator[StartServer]:
 def tls(tmp_path: Path) -> tuple[ssl.SSLContext, Path]:
     """A server context with a self-signed certificate, and the certificate's file."""
     return self_signed(tmp_path)
+
+
+_PROCESS_FIXTURES = frozenset({"upstream", "start_server"})
+# Names a test module imports when its tests start a server, an editor or a subprocess.
+_PROCESS_NAMES = ("subprocess", "pynvim", "ClientServerConfig", "server_env", "raw_session")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark as ``unit`` every test that starts no process: ``pytest -m unit`` runs in seconds."""
+    for item in items:
+        names = vars(getattr(item, "module", None) or object())
+        spawns = any(name in names for name in _PROCESS_NAMES)
+        if not spawns and not _PROCESS_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.unit)
