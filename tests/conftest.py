@@ -40,6 +40,10 @@ def capabilities(client: str) -> types.ClientCapabilities:
     caps = client_capabilities("visual-studio-code")
     assert caps.text_document is not None
     caps.text_document.inline_completion = types.InlineCompletionClientCapabilities()
+    # As VS Code 1.139 announces it (pytest-lsp's recorded capabilities predate notebooks).
+    caps.notebook_document = caps.notebook_document or types.NotebookDocumentClientCapabilities(
+        synchronization=types.NotebookDocumentSyncClientCapabilities(dynamic_registration=True)
+    )
     return caps
 
 

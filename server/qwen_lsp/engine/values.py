@@ -38,6 +38,10 @@ class CompletionTask:
     invoked: bool = False  # explicitly asked for: no debounce
     indent: IndentStyle | None = None  # the editor's formatting options, when it sent them
     line: int = -1  # the cursor's line when the caller knows it (LSP positions do)
+    # Code that belongs before and after the document (a notebook's other code cells): part of
+    # the prompt, never of the document the answer's offsets refer to.
+    before: str = ""
+    after: str = ""
 
     @property
     def cursor_line(self) -> int:
