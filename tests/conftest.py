@@ -42,6 +42,10 @@ def capabilities(client: str) -> types.ClientCapabilities:
     caps = client_capabilities("visual-studio-code")
     assert caps.text_document is not None
     caps.text_document.inline_completion = types.InlineCompletionClientCapabilities()
+    # As VS Code 1.139 announces it (pytest-lsp's recorded capabilities predate notebooks).
+    caps.notebook_document = caps.notebook_document or types.NotebookDocumentClientCapabilities(
+        synchronization=types.NotebookDocumentSyncClientCapabilities(dynamic_registration=True)
+    )
     return caps
 
 
@@ -140,3 +144,17 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str])
         return CliResult(code, out, err)
 
     return run
+
+
+_PROCESS_FIXTURES = frozenset({"upstream", "start_server"})
+# Names a test module imports when its tests start a server, an editor or a subprocess.
+_PROCESS_NAMES = ("subprocess", "pynvim", "ClientServerConfig", "server_env", "raw_session")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark as ``unit`` every test that starts no process: ``pytest -m unit`` runs in seconds."""
+    for item in items:
+        names = vars(getattr(item, "module", None) or object())
+        spawns = any(name in names for name in _PROCESS_NAMES)
+        if not spawns and not _PROCESS_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.unit)

@@ -163,7 +163,7 @@ async def _drive_server(s: Secrets, fake: FakeUpstream, closed_url: str) -> None
     assert len(fake.requests) == len(REPLIES)
     output = (server.stdout + server.stderr).decode("utf-8", "replace")
     assert "window/showMessage" in output and "$/qwenLsp/status" in output
-    assert "bad_config" in output
+    assert "baseUrl from the editor's settings" in output  # the invalid one's message
     assert not s.leaked(output)
 
 

@@ -48,6 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _say(error)
     if args.command == "complete":
         return asyncio.run(_complete(settings, args.spot, args.block))
+    if args.command == "serve-fim":
+        return _serve_fim(settings, args.port)
     if args.command == "eval":
         from qwen_lsp.evaluation.report import run
 
@@ -127,6 +129,12 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--misses", type=int, default=0, metavar="N", help="also show the first N mismatches"
     )
+    fim = commands.add_parser(
+        "serve-fim",
+        help="serve a fill-in-the-middle completion API on 127.0.0.1 (OpenAI /v1/completions "
+        "and Ollama /api/generate) for editors such as Zed",
+    )
+    fim.add_argument("--port", type=int, required=True, help="port to listen on (0: any free)")
     doctor = commands.add_parser(
         "doctor", help="show the effective configuration, try one tiny completion, give a verdict"
     )
@@ -162,6 +170,15 @@ def _project_dir(args: argparse.Namespace) -> Path | None:
         path = Path(args.path)
         return path if path.is_dir() else path.parent
     return None
+
+
+def _serve_fim(settings: Settings, port: int) -> int:
+    from qwen_lsp.fim.server import serve
+
+    if blocker := settings.blocker:
+        _say(f"qwen-lsp serve-fim: {blocker}")
+        return 2
+    return serve(settings, port)
 
 
 class BadInput(Exception):

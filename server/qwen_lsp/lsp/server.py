@@ -15,7 +15,7 @@ from pygls.lsp.server import LanguageServer
 from qwen_lsp import __version__
 from qwen_lsp.engine import Engine
 from qwen_lsp.logs import add_secrets
-from qwen_lsp.lsp import block, completion, feedback, inline_params, tracking, warm_up
+from qwen_lsp.lsp import block, completion, feedback, inline_params, notebooks, tracking, warm_up
 from qwen_lsp.lsp.notices import Notices
 from qwen_lsp.lsp.protocol import Protocol, report_error
 from qwen_lsp.settings import Settings
@@ -43,6 +43,7 @@ class QwenLanguageServer(LanguageServer):
             "qwen-lsp",
             __version__,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            notebook_document_sync=notebooks.SYNC,
             converter_factory=inline_params.converter,
             protocol_cls=Protocol,
         )
