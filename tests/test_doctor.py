@@ -183,7 +183,8 @@ def test_no_key_fails_before_any_request(doctor: Doctor, upstream: FakeUpstream)
 
     assert result.returncode == 1
     assert "not set" in result.stdout
-    assert "verdict: FAILED (no key): set QWEN_LSP_API_KEY or ARK_API_KEY" in result.stdout
+    assert "verdict: FAILED (no key): no API key for the server at 127.0.0.1" in result.stdout
+    assert "set QWEN_LSP_API_KEY or ARK_API_KEY" in result.stdout
     assert upstream.requests == []
 
 

@@ -246,7 +246,9 @@ def _offset(text: str, where: Spot) -> int:
 
     lines = text.split("\n")
     if where.line > len(lines):
-        raise BadInput(f"line {where.line} is past the end of the file (line {len(lines)})")
+        raise BadInput(
+            f"line {where.line} is past the end of the file (its last line is {len(lines)})"
+        )
     length = len(lines[where.line - 1].rstrip("\r"))
     if where.column > length + 1:
         raise BadInput(

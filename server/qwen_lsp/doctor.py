@@ -22,7 +22,6 @@ from qwen_lsp.engine.upstream.client import StreamStats, Upstream, endpoint_url
 from qwen_lsp.engine.upstream.dialects import ChatRequest, dialect_for
 from qwen_lsp.engine.upstream.errors import UpstreamError, dialect_advice
 from qwen_lsp.logs import mask
-from qwen_lsp.providers import PRESETS
 from qwen_lsp.settings import Settings, setting_fields
 
 PRECEDENCE = "default < preset < user file < project file < env < editor"
@@ -68,10 +67,8 @@ async def run(
         say(f"verdict: FAILED ({refusal.kind.replace('_', ' ')}): {refusal.message}")
         return 1
     say(f"request: POST {request_url(settings)} (dialect {settings.dialect})")
-    if not settings.has_credentials:
-        key_env = PRESETS[settings.provider].key_env
-        also = f" or {key_env}" if key_env else ""
-        say(f"verdict: FAILED (no key): set QWEN_LSP_API_KEY{also}, or `apiKey` in a config file.")
+    if blocker := settings.blocker:
+        say(f"verdict: FAILED (no key): {blocker}")
         return 1
     probe = await run_probe(settings)
     for line in report(probe, settings):
