@@ -11,16 +11,15 @@ from __future__ import annotations
 import functools
 import os
 import shutil
-import stat
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEST_KEY, server_env
-from tests.fake_upstream import FakeUpstream, Reply
+from tests.conftest import server_env
+from tests.editor_session import AFTER, CONTINUATION, editor_env, source_file
+from tests.fake_upstream import FakeUpstream
 
 EMACS = shutil.which("emacs")
 if EMACS is None:
@@ -32,8 +31,6 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "editors" / "emacs"
 DRIVER = Path(__file__).resolve().parent / "emacs" / "complete.el"
 LSP_MODE_DIR = os.environ.get("QWEN_TEST_LSP_MODE_DIR", "")
-BEFORE = "def add(a, b):\n    ret\n"
-AFTER = "def add(a, b):\n    return a + b\n"
 
 
 def emacs(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -55,25 +52,9 @@ def has_library(name: str) -> bool:
 
 def run(client: str, config: str, upstream: FakeUpstream, tmp_path: Path) -> tuple[str, str]:
     """The buffer after one completion accepted in ``client``, and Emacs's messages."""
-    shims = tmp_path / "bin"
-    shims.mkdir()
-    shim = shims / "qwen-lsp"  # the configs start `qwen-lsp` from PATH: this checkout's server
-    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m qwen_lsp "$@"\n', encoding="utf-8")
-    shim.chmod(shim.stat().st_mode | stat.S_IXUSR)
-    project = tmp_path / "project"
-    project.mkdir()
-    source = project / "add.py"
-    source.write_text(BEFORE, encoding="utf-8")
+    env = editor_env(tmp_path, upstream, QWEN_TEST_LSP_MODE_DIR=LSP_MODE_DIR)
     out = tmp_path / "out.py"
-    env = server_env(
-        HOME=str(tmp_path / "home"),
-        PATH=f"{shims}{os.pathsep}{os.environ['PATH']}",
-        QWEN_LSP_API_KEY=TEST_KEY,
-        QWEN_LSP_BASE_URL=upstream.base_url,
-        QWEN_TEST_LSP_MODE_DIR=LSP_MODE_DIR,
-    )
-    upstream.default = Reply.text("urn a + b")
-    args = (client, str(CONFIGS / config), str(source), "2", "7", str(out))
+    args = (client, str(CONFIGS / config), str(source_file(tmp_path)), "2", "7", str(out))
     done = emacs("-l", str(DRIVER), *args, env=env)
     assert done.returncode == 0, done.stderr
     return out.read_text(encoding="utf-8"), done.stderr
@@ -107,5 +88,5 @@ def test_lsp_mode_shows_ghost_text_and_accepts_it(upstream: FakeUpstream, tmp_pa
     if not has_library("lsp-inline-completion"):
         pytest.skip("needs lsp-mode 10.0.0 or newer: set QWEN_TEST_LSP_MODE_DIR to a checkout")
     text, messages = run("lsp-mode-inline", "qwen-lsp-lsp-mode.el", upstream, tmp_path)
-    assert 'ghost text: "urn a + b"' in messages
+    assert f'ghost text: "{CONTINUATION}"' in messages
     assert text == AFTER
