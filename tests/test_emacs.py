@@ -52,7 +52,8 @@ def has_library(name: str) -> bool:
 
 def run(client: str, config: str, upstream: FakeUpstream, tmp_path: Path) -> tuple[str, str]:
     """The buffer after one completion accepted in ``client``, and Emacs's messages."""
-    env = editor_env(tmp_path, upstream, QWEN_TEST_LSP_MODE_DIR=LSP_MODE_DIR)
+    checkout = {"QWEN_TEST_LSP_MODE_DIR": LSP_MODE_DIR} if LSP_MODE_DIR else {}
+    env = editor_env(tmp_path, upstream, **checkout)
     out = tmp_path / "out.py"
     args = (client, str(CONFIGS / config), str(source_file(tmp_path)), "2", "7", str(out))
     done = emacs("-l", str(DRIVER), *args, env=env)

@@ -105,6 +105,8 @@ def test_kate_inserts_the_completion_item(
             if upstream.wait_until(lambda: len(upstream.requests) > 0, timeout=2):
                 break
             xdotool("key", "Escape")
+        else:
+            pytest.fail("Kate never asked qwen-lsp for a completion")
         time.sleep(2)  # the answer reaches the popup
         shot = tmp_path / "popup.png"
         if shutil.which("import"):

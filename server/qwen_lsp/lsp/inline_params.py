@@ -27,7 +27,7 @@ class InlineParams(types.InlineCompletionParams):
 
 
 def converter() -> cattrs.Converter:
-    """pygls's converter, structuring inline completion params as :class:`InlineParams`."""
+    """pygls's converter, with inline completion params and capabilities read as sent."""
     result: cattrs.Converter = default_converter()  # type: ignore[no-untyped-call]
     standard = result.get_structure_hook(types.InlineCompletionParams)
 
@@ -47,6 +47,7 @@ def converter() -> cattrs.Converter:
 
 
 def _count_null_as_support(converter: cattrs.Converter) -> None:
+    """``"inlineCompletion": null`` in the text document capabilities structured as ``{}``."""
     standard = converter.get_structure_hook(types.TextDocumentClientCapabilities)
 
     def structure(raw: Any, _: type) -> types.TextDocumentClientCapabilities:
