@@ -94,6 +94,29 @@ local function check_provider(o, env)
   end
 end
 
+--- Whether the server runs for this session: started, initialised, attached to buffers.
+local function check_clients()
+  local clients = vim.lsp.get_clients({ name = config.NAME })
+  if #clients == 0 then
+    health.warn('no qwen_lsp client is running', {
+      'open a file of a filetype in `filetypes` (all by default)',
+      'or see `:QwenLsp logs` for why the server did not start',
+    })
+    return
+  end
+  for _, client in ipairs(clients) do
+    local buffers = vim.tbl_count(client.attached_buffers)
+    local where = ('client %d, attached to %d buffer(s)'):format(client.id, buffers)
+    if client:is_stopped() then
+      health.error(where .. ': stopped', { 'see `:QwenLsp logs`' })
+    elseif not client.initialized then
+      health.warn(where .. ': starting, not initialised yet')
+    else
+      health.ok(where .. ': initialised')
+    end
+  end
+end
+
 function M.check()
   health.start('qwen_lsp')
   local v = vim.version()
@@ -132,6 +155,7 @@ function M.check()
   end
   check_key(o, env)
   check_provider(o, env)
+  check_clients()
   local status = require('qwen_lsp.status').last
   if status then
     health.info(
