@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import shutil
@@ -98,15 +99,19 @@ return out
 
 # Counts requests and records executed commands without changing what the plugin does.
 OBSERVE_LUA = """
-_G.inline_requests, _G.commands = 0, {}
+_G.inline_requests, _G.commands, _G.trigger_kinds = 0, {}, {}
+local observed = {}
 vim.api.nvim_create_autocmd('LspAttach', { callback = function(args)
   local client = vim.lsp.get_client_by_id(args.data.client_id)
+  if observed[client] then return end  -- once per client, not per buffer it attaches to
+  observed[client] = true
   local request = client.request
-  client.request = function(self, method, ...)
+  client.request = function(self, method, params, ...)
     if method == 'textDocument/inlineCompletion' then
       _G.inline_requests = _G.inline_requests + 1
+      table.insert(_G.trigger_kinds, params.context.triggerKind)
     end
-    return request(self, method, ...)
+    return request(self, method, params, ...)
   end
   local exec_cmd = client.exec_cmd
   client.exec_cmd = function(self, command, ...)
@@ -117,14 +122,17 @@ end })
 """
 
 
-def launch(home: Path, upstream: FakeUpstream, **options: Any) -> Editor:
-    """A child Neovim in a clean environment, the plugin set up with ``options``."""
+def launch(home: Path, upstream: FakeUpstream, before: str = "", **options: Any) -> Editor:
+    """A child Neovim in a clean environment, the plugin set up with ``options`` after the Lua
+    code ``before`` (the user's own configuration)."""
     env = [f"PATH={BIN}{os.pathsep}{os.environ.get('PATH', '')}", f"HOME={home}", "LANG=C.UTF-8"]
     argv = ["env", "-i", *env, NVIM, "--embed", "--headless", "--clean", "-n", "-i", "NONE"]
     editor = Editor(pynvim.attach("child", argv=argv), upstream)
     editor.nvim.command(f"set runtimepath^={PLUGIN}")
     editor.nvim.command("set expandtab shiftwidth=4 softtabstop=4")
     editor.lua(OBSERVE_LUA)
+    if before:
+        editor.lua(before)
     settings = {"apiKey": TEST_KEY, "baseUrl": upstream.base_url, "debounceMs": 0}
     opts = {"cmd": server_cmd(), "settings": settings, **options}
     editor.options = json.dumps(opts)
@@ -166,8 +174,8 @@ def start_editor(tmp_path: Path, upstream: FakeUpstream) -> Iterator[Callable[..
     """For tests that need their own options: ``start_editor(lsp=...)``."""
     editors: list[Editor] = []
 
-    def start(**options: Any) -> Editor:
-        editors.append(launch(tmp_path / "home", upstream, **options))
+    def start(before: str = "", **options: Any) -> Editor:
+        editors.append(launch(tmp_path / "home", upstream, before, **options))
         return editors[-1]
 
     (tmp_path / "home").mkdir()
@@ -184,6 +192,7 @@ def test_ghost_text_shows_the_completion_and_tab_accepts_it(editor: Editor, tmp_
     editor.nvim.input("2GAret")
 
     assert editor.until(editor.ghost) == ["urn a + b"]
+    editor.upstream.default = Reply.text("")  # nothing more after the accepted line
     editor.nvim.input("<Tab>")
     editor.until(lambda: editor.lines()[1] != "    ret")
     assert editor.lines() == ["def add(a, b):", "    return a + b"]
@@ -286,7 +295,13 @@ def test_checkhealth_reports_ok_and_never_the_key(editor: Editor, tmp_path: Path
 
     report = "\n".join(editor.lines())
     editor.nvim.command("bwipeout")
-    for expected in ("OK Neovim 0.11", "OK executable:", "OK version: qwen-lsp", "OK API key set"):
+    for expected in (
+        "OK Neovim 0.11",
+        "OK executable:",
+        "OK version: qwen-lsp",
+        "OK API key set",
+        "buffer(s): initialised",
+    ):
         assert expected in report, report
     assert "provider reachable" in report or "doctor` passed" in report, report
     assert "ERROR" not in report, report
@@ -375,3 +390,163 @@ def test_qwen_lsp_commands_and_invoked_suggestion(editor: Editor, tmp_path: Path
     editor.nvim.command("QwenLsp logs")
     assert editor.nvim.current.buffer.name.endswith("lsp.log")
     editor.nvim.command("tabclose")
+
+
+def stats(editor: Editor) -> dict[str, Any]:
+    """The server's ``qwen-lsp.stats``, asked through the editor's client."""
+    return dict(editor.lua(STATS_LUA))
+
+
+STATS_LUA = """
+local client = vim.lsp.get_clients({ bufnr = 0, name = 'qwen_lsp' })[1]
+local params = { command = 'qwen-lsp.stats' }
+return client:request_sync('workspace/executeCommand', params, 5000, 0).result
+"""
+
+
+def test_one_undo_removes_exactly_the_accepted_text(editor: Editor, tmp_path: Path) -> None:
+    editor.upstream.default = Reply.text("urn a + b\n")
+    editor.open(tmp_path / "calc.py", "def add(a, b):\n    \n")
+    editor.nvim.input("2GAret")
+    editor.until(editor.ghost)
+    editor.upstream.default = Reply.text("")
+
+    editor.nvim.input("<Tab>")
+    editor.until(lambda: editor.lines()[1] == "    return a + b")
+    editor.nvim.input("  # sum<Esc>")
+    editor.until(lambda: editor.nvim.api.get_mode()["mode"] == "n")
+
+    editor.nvim.input("u")  # what was typed after the accept
+    assert editor.until(lambda: editor.lines()[1] == "    return a + b")
+    editor.nvim.input("u")  # the accepted text, and only it
+    assert editor.until(lambda: editor.lines()[1] == "    ret")
+
+
+def test_suggestion_hides_while_a_completion_menu_is_open(editor: Editor, tmp_path: Path) -> None:
+    editor.upstream.default = Reply.text("urn a + b\n")
+    editor.open(tmp_path / "calc.py", "retry = retain = 0\ndef add(a, b):\n    \n")
+    editor.nvim.command("setlocal completeopt=menuone,noinsert,noselect")
+    editor.nvim.input("3GAret")
+    assert editor.until(editor.ghost) == ["urn a + b"]
+
+    editor.nvim.input("<C-n>")  # Neovim's own menu: retry, retain
+    editor.until(lambda: editor.lua("return vim.fn.pumvisible()") == 1)
+    assert editor.until(lambda: editor.ghost() == [])
+    editor.nvim.input("<C-e>")  # closes it, nothing inserted
+    assert editor.until(editor.ghost) == ["urn a + b"]
+
+    for opened, closed in (
+        ("doautocmd User BlinkCmpMenuOpen", "doautocmd User BlinkCmpMenuClose"),
+        (
+            "lua require('qwen_lsp').set_menu_open(true)",  # any other menu, through the hook
+            "lua require('qwen_lsp').set_menu_open(false)",
+        ),
+    ):
+        editor.nvim.command(opened)
+        assert editor.until(lambda: editor.ghost() == [])
+        editor.nvim.command(closed)
+        assert editor.until(editor.ghost) == ["urn a + b"]
+    assert editor.lines()[2] == "    ret"
+
+
+def test_setup_again_keeps_the_users_own_mapping(
+    start_editor: Callable[..., Editor], tmp_path: Path
+) -> None:
+    editor = start_editor(before="vim.cmd('inoremap <C-Right> WORD')")
+    editor.upstream.default = Reply.text("")
+    editor.lua(SETUP_LUA, editor.options)  # setup() again, as a config reload does
+    editor.open(tmp_path / "calc.py", "x = 1\n\n")
+
+    editor.nvim.input("2Ga<C-Right>")  # no suggestion: the key does what the user mapped
+
+    editor.until(lambda: editor.lines()[1] == "WORD")
+    editor.lua("require('qwen_lsp').setup({ keymaps = { accept_word = false } })")
+    assert editor.lua("return vim.fn.maparg('<C-Right>', 'i')") == "WORD"
+
+
+def test_shown_and_accepted_reach_the_stats(editor: Editor, tmp_path: Path) -> None:
+    editor.upstream.default = Reply.text("urn '🙂' + a\n")
+    editor.open(tmp_path / "calc.py", "def smile(a):\n    \n")
+    before = stats(editor)
+    editor.nvim.input("2GAret")
+    editor.until(editor.ghost)
+    editor.upstream.default = Reply.text("")
+
+    for piece in ("urn", " '", "🙂"):  # the emoji is 4 bytes and 2 UTF-16 code units
+        line = editor.lines()[1]
+        editor.nvim.input("<C-Right>")
+        editor.until(lambda line=line, piece=piece: editor.lines()[1] == line + piece)
+    editor.nvim.input("<Tab>")
+    editor.until(lambda: editor.lines()[1] == "    return '🙂' + a")
+
+    def grown() -> dict[str, int]:
+        after = stats(editor)
+        keys = ("shown", "partiallyAccepted", "accepted", "acceptedChars")
+        return {key: after[key] - before[key] for key in keys}
+
+    assert editor.until(lambda: grown()["accepted"] == 1 and grown())["shown"] == 1
+    assert grown()["partiallyAccepted"] == 3
+    assert grown()["acceptedChars"] == 3 + 2 + 2 + len("urn '🙂' + a")  # the command's count
+
+
+def test_accepting_asks_for_the_next_suggestion_at_once(editor: Editor, tmp_path: Path) -> None:
+    editor.upstream.default = Reply.text("urn a + b\n")
+    editor.open(tmp_path / "calc.py", "def add(a, b):\n    \n")
+    editor.nvim.input("2GAret")
+    editor.until(editor.ghost)
+    received = len(editor.upstream.requests)
+    sent = editor.sent()
+
+    editor.nvim.input("<Tab>")  # and nothing typed after it
+
+    editor.until(lambda: editor.sent() == sent + 1)
+    editor.until(lambda: len(editor.upstream.requests) > received)
+    assert editor.upstream.requests[-1].messages[-1]["content"].endswith("    return a + b")
+
+
+def test_invoke_key_asks_with_trigger_kind_invoked(editor: Editor, tmp_path: Path) -> None:
+    editor.upstream.default = Reply.text("urn a + b\n")
+    editor.open(tmp_path / "calc.py", "def add(a, b):\n    ret\n")
+    kinds = len(editor.lua("return _G.trigger_kinds"))
+
+    editor.nvim.input("2GA<M-\\>")
+
+    assert editor.until(editor.ghost) == ["urn a + b"]
+    assert editor.lua("return _G.trigger_kinds")[kinds:] == [1]  # Invoked
+
+
+@pytest.mark.xfail(
+    reason="needs the server's several suggestions on an invoked request (#22)", strict=False
+)
+def test_several_suggestions_cycle_with_a_hint(editor: Editor, tmp_path: Path) -> None:
+    answers = itertools.cycle(["urn a + b\n", "urn b + a\n", "urn sum((a, b))\n"])
+    editor.upstream.default = lambda body: Reply.text(next(answers))
+    editor.open(tmp_path / "calc.py", "def add(a, b):\n    ret\n")
+
+    editor.nvim.input("2GA<M-\\>")
+
+    first = editor.until(editor.ghost)
+    assert first[0].endswith(" (1/3)"), first
+    editor.nvim.input("<M-]>")
+    second = editor.until(lambda: editor.ghost() != first and editor.ghost())
+    assert second[0].endswith(" (2/3)"), second
+    editor.nvim.input("<M-[>")
+    assert editor.until(lambda: editor.ghost() == first)
+
+
+@pytest.mark.parametrize(
+    ("text", "after", "rest", "covered"),
+    [
+        ("values), max(values)", "", ")", 1),  # `(` auto-closed: the suggestion brings its own
+        ("x, 'y')", "", "')", 2),
+        ("values", "", ")", 0),  # the suggestion does not close it: the closer stays
+        ("a), b", "", ")", 0),  # its line ends elsewhere
+        ("values)", "", "x)", 0),  # not only closers
+    ],
+)
+def test_auto_closed_pairs_are_replaced_by_the_suggestion(
+    shared_editor: Editor, text: str, after: str, rest: str, covered: int
+) -> None:
+    s = {"text": text, "start_row": 0, "start_col": 4, "end_row": 0, "end_col": 4, "after": after}
+    moved = shared_editor.lua("return require('qwen_lsp.suggestion').cover_closers(...)", s, rest)
+    assert moved["end_col"] - moved["start_col"] == covered

@@ -201,8 +201,9 @@ local actions = {
     state.index = (state.index - 2) % #state.items + 1
     show(bufnr, state)
   end,
-  suggest = function(bufnr)
+  suggest = function(bufnr, state)
     clear(bufnr)
+    state.key = key_of(bufnr) -- a cursor event still queued for this position must not ask again
     request(bufnr, INVOKED)
   end,
 }
