@@ -550,3 +550,75 @@ def test_auto_closed_pairs_are_replaced_by_the_suggestion(
     s = {"text": text, "start_row": 0, "start_col": 4, "end_row": 0, "end_col": 4, "after": after}
     moved = shared_editor.lua("return require('qwen_lsp.suggestion').cover_closers(...)", s, rest)
     assert moved["end_col"] - moved["start_col"] == covered
+
+
+AUTO_PAIRS = """
+vim.cmd([[inoremap ( ()<Left>]])
+vim.cmd([[inoremap <expr> ) getline('.')[col('.') - 1] == ')' ? '<Right>' : ')']])
+"""
+
+
+def test_typing_through_with_auto_closed_pairs_costs_one_request(
+    start_editor: Callable[..., Editor], tmp_path: Path
+) -> None:
+    editor = start_editor(before=AUTO_PAIRS)  # `(` inserts `()`, `)` steps over a `)`
+    line = "lo, hi = min(values), max(values)"
+    editor.upstream.default = Reply.text(line[1:] + "\n    return lo, hi\n")
+    editor.open(tmp_path / "bounds.py", "def bounds(values):\n    \n")
+    editor.nvim.input("2GA")
+    editor.until(lambda: editor.nvim.api.get_mode()["mode"] == "i")
+    editor.nvim.input(line[0])
+    assert editor.until(editor.ghost) == [line[1:], "    return lo, hi"]
+
+    for typed, key in enumerate(line[1:], start=2):  # as a user types: one key at a time
+        editor.nvim.input(key)
+        editor.until(lambda typed=typed: len(editor.lines()[1]) >= 4 + typed)
+        time.sleep(0.02)
+        if line[:typed] == "lo, hi = min(":
+            assert editor.lines()[1] == "    lo, hi = min()"
+            assert editor.ghost()[0] == "values), max(values"  # the `)` on screen is drawn once
+
+    editor.upstream.wait_until(lambda: False, timeout=1.0)  # let any late request arrive
+    assert editor.lines()[1] == "    " + line
+    assert editor.ghost() == ["", "    return lo, hi"]
+    assert len(editor.upstream.requests) == 1
+
+
+STAND_IN = Path(__file__).with_name("nvim_inline_completion.lua")
+NATIVE_USER_CONFIG = f"""
+vim.lsp.inline_completion = dofile({json.dumps(str(STAND_IN))})
+vim.cmd('inoremap <M-]> NEXT')
+vim.cmd('inoremap <C-]> DISMISS')
+"""
+
+
+def test_native_display_keys_fall_through_with_nothing_shown(
+    start_editor: Callable[..., Editor], tmp_path: Path
+) -> None:
+    editor = start_editor(before=NATIVE_USER_CONFIG, display="native")
+    editor.upstream.default = Reply.text("")
+    editor.open(tmp_path / "calc.py", "def add(a, b):\n\n")
+    calls = editor.lua("return vim.lsp.inline_completion.enable_calls")
+    client_id = editor.lua("return vim.lsp.get_clients({ bufnr = 0, name = 'qwen_lsp' })[1].id")
+    assert calls == [{"enable": True, "filter": {"client_id": client_id}}]  # our client only
+
+    editor.nvim.input("2GAx<BS><Tab><M-]><C-]>")  # nothing shown: each key does what it did
+
+    editor.until(lambda: editor.lines()[1] == "    NEXTDISMISS")
+    editor.upstream.default = Reply.text("    return a + b\n")
+    editor.nvim.input("<C-u>")
+    editor.until(lambda: editor.lua(NATIVE_SHOWN_LUA))
+    editor.nvim.input("<M-]>")  # one item: cycling keeps it, the key is not typed
+    editor.nvim.input("<C-]>")  # dismissed, nothing inserted
+    editor.until(lambda: not editor.lua(NATIVE_SHOWN_LUA))
+    assert editor.lines()[1] == "    "
+    editor.nvim.input("x<BS>")
+    editor.until(lambda: editor.lua(NATIVE_SHOWN_LUA))
+    editor.nvim.input("<C-Right>")  # a word
+    editor.until(lambda: editor.lines()[1] == "    return")
+
+
+NATIVE_SHOWN_LUA = """
+local ns = vim.api.nvim_get_namespaces()['nvim.lsp.inline_completion']
+return #vim.api.nvim_buf_get_extmarks(0, ns, 0, -1, {}) > 0
+"""

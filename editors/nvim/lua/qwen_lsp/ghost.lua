@@ -14,7 +14,7 @@ function M.show(bufnr, s, hint)
   M.hide(bufnr)
   local lines = vim.split(s.text, '\n', { plain = true })
   local first = lines[1]
-  if #lines == 1 and s.end_row == s.start_row and s.end_col > s.start_col then
+  if s.end_row == s.start_row and s.end_col > s.start_col then
     -- The text replaces characters already on screen (a closing bracket): draw them once.
     local line = vim.api.nvim_buf_get_lines(bufnr, s.start_row, s.start_row + 1, false)[1] or ''
     local replaced = line:sub(s.start_col + 1, s.end_col)
