@@ -307,6 +307,7 @@ def test_suggestion_hides_while_a_completion_menu_is_open(editor: Editor, tmp_pa
     editor.upstream.default = Reply.text("urn a + b\n")
     editor.open(tmp_path / "calc.py", "retry = retain = 0\ndef add(a, b):\n    \n")
     editor.nvim.command("setlocal completeopt=menuone,noinsert,noselect")
+    editor.lua(CMP_LUA)  # nvim-cmp announces its menu on its event bus, once loaded
     editor.nvim.input("3GAret")
     assert editor.until(editor.ghost) == ["urn a + b"]
 
@@ -318,6 +319,7 @@ def test_suggestion_hides_while_a_completion_menu_is_open(editor: Editor, tmp_pa
 
     for opened, closed in (
         ("doautocmd User BlinkCmpMenuOpen", "doautocmd User BlinkCmpMenuClose"),
+        ("lua _G.cmp_events.menu_opened()", "lua _G.cmp_events.menu_closed()"),
         (
             "lua require('qwen_lsp').set_menu_open(true)",  # any other menu, through the hook
             "lua require('qwen_lsp').set_menu_open(false)",
@@ -328,6 +330,14 @@ def test_suggestion_hides_while_a_completion_menu_is_open(editor: Editor, tmp_pa
         editor.nvim.command(closed)
         assert editor.until(editor.ghost) == ["urn a + b"]
     assert editor.lines()[2] == "    ret"
+
+
+# nvim-cmp's public event API (`cmp.event:on(name, callback)`), as loaded by a user's config.
+CMP_LUA = """
+_G.cmp_events = {}
+local function on(_, name, callback) _G.cmp_events[name] = callback end
+package.loaded.cmp = { event = { on = on } }
+"""
 
 
 def test_setup_again_keeps_the_users_own_mapping(
@@ -495,8 +505,10 @@ def test_native_display_keys_fall_through_with_nothing_shown(
     assert editor.lines()[1] == "    "
     editor.nvim.input("x<BS>")
     editor.until(lambda: editor.lua(NATIVE_SHOWN_LUA))
+    partial = stats(editor)["partiallyAccepted"]
     editor.nvim.input("<C-Right>")  # a word
     editor.until(lambda: editor.lines()[1] == "    return")
+    assert editor.until(lambda: stats(editor)["partiallyAccepted"] == partial + 1)
 
 
 NATIVE_SHOWN_LUA = """
