@@ -116,7 +116,8 @@ def type_trace(replayer: Replayer, trace: Trace, timings: Timings) -> None:
     """Type ``trace``'s steps on time; time each pause's ghost text."""
     (uri,) = trace.files
     first = trace.steps[0]
-    replayer.open(uri.rsplit("/", 1)[-1], trace.files[uri], max(first.start, first.cursor))
+    at = first.start if first.start >= 0 else first.cursor  # before the first key, or a move
+    replayer.open(uri.rsplit("/", 1)[-1], trace.files[uri], at)
     text = trace.files[uri]
     start = time.monotonic()
     fed: list[tuple[Step, float]] = []
