@@ -129,6 +129,8 @@ def type_trace(replayer: Replayer, trace: Trace, timings: Timings) -> None:
         fed.append((step, replayer.feed(keys_of(step))))
         text = text[: step.start] + step.text + text[step.end :]
     time.sleep(trace.tail)
+    typed = "\n".join(replayer.editor.lines()) + "\n"
+    assert typed == trace.targets[uri], f"the replay typed something else:\n{typed}"
     ends = [at for _, at in fed[1:]] + [replayer.now()]
     for (step, at), end in zip(fed, ends, strict=True):
         if step.pause_after:
