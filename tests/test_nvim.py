@@ -423,6 +423,8 @@ def test_several_suggestions_cycle_with_a_hint(editor: Editor, tmp_path: Path) -
     assert second[0].endswith(" (2/3)"), second
     editor.nvim.input("<M-[>")
     assert editor.until(lambda: editor.ghost() == first)
+    editor.nvim.input("urn b")  # only the second one agrees
+    assert editor.until(lambda: editor.ghost() == [" + a"])
 
 
 @pytest.mark.parametrize(

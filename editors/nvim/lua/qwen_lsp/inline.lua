@@ -142,9 +142,17 @@ local function on_change(bufnr)
     return -- the cursor move that follows an edit, already handled
   end
   state.key = key
-  local kept = current(state) and typed_through(bufnr, current(state))
-  if kept then
-    state.items, state.index = { kept }, 1
+  -- Keep every suggestion the typing agrees with, the one shown first if it is among them.
+  local kept, index = {}, 1
+  for i, s in ipairs(state.items) do
+    local moved = typed_through(bufnr, s)
+    if moved then
+      kept[#kept + 1] = moved
+      index = i == state.index and #kept or index
+    end
+  end
+  if #kept > 0 then
+    state.items, state.index = kept, index
     show(bufnr, state)
     return
   end
