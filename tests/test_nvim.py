@@ -182,6 +182,7 @@ def test_checkhealth_reports_ok_and_never_the_key(editor: Editor, tmp_path: Path
         "OK version: qwen-lsp",
         "OK API key set",
         "buffer(s): initialised",
+        "calc.py: client",
     ):
         assert expected in report, report
     assert "provider reachable" in report or "doctor` passed" in report, report

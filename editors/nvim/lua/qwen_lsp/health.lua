@@ -94,9 +94,29 @@ local function check_provider(o, env)
   end
 end
 
+--- Whether the buffer `:checkhealth` was opened from has a client.
+---@param clients vim.lsp.Client[]
+local function check_buffer(clients)
+  local bufnr = vim.fn.bufnr('#') -- the health report is a buffer of its own
+  if bufnr < 1 or vim.bo[bufnr].buftype ~= '' then
+    return
+  end
+  local name = vim.fn.fnamemodify(vim.api.nvim_buf_get_name(bufnr), ':~:.')
+  for _, client in ipairs(clients) do
+    if client.attached_buffers[bufnr] then
+      health.ok(('%s: client %d attached'):format(name, client.id))
+      return
+    end
+  end
+  health.warn(('%s: no qwen_lsp client attached'):format(name), {
+    ('its filetype (%s) may not be in `filetypes`'):format(vim.bo[bufnr].filetype),
+  })
+end
+
 --- Whether the server runs for this session: started, initialised, attached to buffers.
 local function check_clients()
   local clients = vim.lsp.get_clients({ name = config.NAME })
+  check_buffer(clients)
   if #clients == 0 then
     health.warn('no qwen_lsp client is running', {
       'open a file of a filetype in `filetypes` (all by default)',
