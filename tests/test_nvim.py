@@ -502,6 +502,7 @@ def test_native_display_keys_fall_through_with_nothing_shown(
     editor.upstream.default = Reply.text("    return a + b\n")
     editor.nvim.input("<C-u>")
     editor.until(lambda: editor.lua(NATIVE_SHOWN_LUA))
+    assert editor.until(lambda: stats(editor)["shown"] == 1)  # seen at Neovim's redraw
     editor.nvim.input("<M-]>")  # one item: cycling keeps it, the key is not typed
     editor.nvim.input("<C-]>")  # dismissed, nothing inserted
     editor.until(lambda: not editor.lua(NATIVE_SHOWN_LUA))
