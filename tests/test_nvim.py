@@ -461,6 +461,7 @@ def test_typing_through_with_auto_closed_pairs_costs_one_request(
     editor.open(tmp_path / "bounds.py", "def bounds(values):\n    \n")
     editor.nvim.input("2GA")
     editor.until(lambda: editor.nvim.api.get_mode()["mode"] == "i")
+    sent = editor.sent()
     editor.nvim.input(line[0])
     assert editor.until(editor.ghost) == [line[1:], "    return lo, hi"]
 
@@ -472,9 +473,9 @@ def test_typing_through_with_auto_closed_pairs_costs_one_request(
             assert editor.lines()[1] == "    lo, hi = min()"
             assert editor.ghost()[0] == "values), max(values"  # the `)` on screen is drawn once
 
-    editor.upstream.wait_until(lambda: False, timeout=1.0)  # let any late request arrive
+    assert editor.until(lambda: editor.ghost() == ["", "    return lo, hi"])
     assert editor.lines()[1] == "    " + line
-    assert editor.ghost() == ["", "    return lo, hi"]
+    assert editor.sent() == sent + 1  # the plugin asked once: no later request can come
     assert len(editor.upstream.requests) == 1
 
 
