@@ -13,7 +13,8 @@ fed to when the plugin draws ghost text:
 - pause→ghost: at each pause of a trace, from its last keystroke;
 - accept→next ghost: at the start of each line of the traces' function bodies the user waits for
   the suggestion and accepts it with Tab; from the Tab to the next suggestion (none within
-  ``--wait`` seconds is counted as missing, not as a time).
+  ``--wait`` seconds is counted as missing, not as a time), and whether the plugin asked the
+  server again after the accept without a keystroke.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ class Timings:
     pauses_missed: int = 0
     accepts: list[float] = field(default_factory=list)  # accept → next ghost, seconds
     accepts_missed: int = 0
+    asked_after_accept: int = 0  # accepts after which the plugin sent a request
 
 
 class Replayer:
@@ -158,8 +160,10 @@ def accept_lines(replayer: Replayer, wait: float, timings: Timings) -> None:
                 asked = replayer.place(text, len(head + done + indent))
             if not wait_for_ghost(replayer, asked, wait):
                 continue  # nothing to accept here
+            sent = replayer.editor.sent()
             accepted = replayer.feed("<Tab>")
             shown = wait_for_ghost(replayer, accepted + 0.001, wait)
+            timings.asked_after_accept += replayer.editor.sent() > sent
             if shown is None:
                 timings.accepts_missed += 1
             else:
@@ -216,12 +220,14 @@ def row(name: str, t: Timings, base: Timings | None) -> str:
         return f" ({median(now) / median(then):.2f}×)"
 
     pause_n = f"{len(t.pauses)}/{len(t.pauses) + t.pauses_missed}"
-    accept_n = f"{len(t.accepts)}/{len(t.accepts) + t.accepts_missed}"
+    accepted = len(t.accepts) + t.accepts_missed
+    accept_n = f"{len(t.accepts)}/{accepted}"
     return (
         f"| {name} | {ms(t.pauses, 0.5)} / {ms(t.pauses, 0.95)} ({pause_n})"
         f"{ratio(t.pauses, base.pauses if base else None)}"
         f" | {ms(t.accepts, 0.5)} / {ms(t.accepts, 0.95)} ({accept_n})"
-        f"{ratio(t.accepts, base.accepts if base else None)} |"
+        f"{ratio(t.accepts, base.accepts if base else None)}"
+        f" | {t.asked_after_accept}/{accepted} |"
     )
 
 
@@ -234,9 +240,10 @@ def main(args: argparse.Namespace) -> None:
     timings = measure(PLUGIN, args)
     print(
         "| plugin | pause→ghost p50 / p95 ms (pauses with ghost) "
-        "| accept→next ghost p50 / p95 ms (accepts followed by ghost) |"
+        "| accept→next ghost p50 / p95 ms (accepts followed by ghost) "
+        "| accepts followed by a request |"
     )
-    print("|---|---|---|")
+    print("|---|---|---|---|")
     if base is not None:
         print(row(f"baseline ({args.baseline})", base, None))
     print(row("this plugin", timings, base))
