@@ -79,8 +79,12 @@ function M.get(opts)
       opts.on_accept(taken)
     else
       local row, col = unpack(api.nvim_win_get_cursor(0))
-      api.nvim_buf_set_text(bufnr, row - 1, col, row - 1, col, { item.insertText })
-      api.nvim_win_set_cursor(0, { row, col + #item.insertText })
+      local first, last = col, col -- the item's range, or the cursor
+      if item.range then
+        first, last = item.range.start.character, item.range['end'].character
+      end
+      api.nvim_buf_set_text(bufnr, row - 1, first, row - 1, last, { item.insertText })
+      api.nvim_win_set_cursor(0, { row, first + #item.insertText })
     end
   end)
   return true

@@ -511,9 +511,15 @@ def test_native_display_keys_fall_through_with_nothing_shown(
     editor.nvim.input("x<BS>")
     editor.until(lambda: editor.lua(NATIVE_SHOWN_LUA))
     partial = stats(editor)["partiallyAccepted"]
+    editor.upstream.default = Reply.text(" a + b\n")  # what the model says after the word
     editor.nvim.input("<C-Right>")  # a word
     editor.until(lambda: editor.lines()[1] == "    return")
     assert editor.until(lambda: stats(editor)["partiallyAccepted"] == partial + 1)
+    editor.until(lambda: editor.lua(NATIVE_SHOWN_LUA))  # the rest, asked for after the edit
+    editor.nvim.input("<Tab>")
+    editor.until(lambda: editor.lines()[1] == "    return a + b")
+    editor.nvim.input("<Esc>u")  # the whole accept is one undo step
+    assert editor.until(lambda: editor.lines()[1] == "    return")
 
 
 NATIVE_SHOWN_LUA = """
