@@ -19,6 +19,7 @@ class RawServer:
         self.process = process
         self.stdout = b""
         self.stderr = b""
+        self.initialize_result: dict[str, Any] = {}
 
     def send(self, body: bytes) -> None:
         self.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
@@ -50,9 +51,13 @@ class RawServer:
 
 @asynccontextmanager
 async def raw_session(
-    env: dict[str, str], options: dict[str, Any] | None = None, args: tuple[str, ...] = ()
+    env: dict[str, str],
+    options: dict[str, Any] | None = None,
+    args: tuple[str, ...] = (),
+    capabilities: dict[str, Any] | None = None,
 ) -> AsyncIterator[RawServer]:
-    """An initialized server; stderr is captured into ``server.stderr`` after it exits."""
+    """An initialized server, sent ``capabilities`` exactly as given; stderr is captured into
+    ``server.stderr`` after it exits."""
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "qwen_lsp", *args,
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
@@ -61,8 +66,9 @@ async def raw_session(
     server = RawServer(process)
     assert process.stdout is not None and process.stderr is not None
     stderr = asyncio.ensure_future(process.stderr.read())  # drained, or a full pipe blocks it
-    server.request(1, "initialize", {"capabilities": {}, "initializationOptions": options or {}})
-    assert "result" in await server.answer(1)
+    init = {"capabilities": capabilities or {}, "initializationOptions": options or {}}
+    server.request(1, "initialize", init)
+    server.initialize_result = (await server.answer(1))["result"]
     server.notify("initialized", {})
     try:
         yield server
