@@ -4,8 +4,8 @@ A status goes out ``STATUS_DELAY`` after it changes, and only if it still differ
 one sent. A status bar cannot show a change faster than that anyway, and sent at once each would
 be written to the editor in the middle of a keystroke's work: ``busy`` just before the request
 leaves, ``ready`` just before the answer, each a pipe write that also wakes the editor, which on
-a busy machine takes the server's core (0.3 to 1 ms of the user's wait per keystroke, ``python -m
-bench.lifecycle``). Answers faster than the delay show no ``busy`` at all: no flicker.
+a busy machine takes the server's core during the user's wait. Answers faster than the delay
+show no ``busy`` at all: no flicker.
 """
 
 from __future__ import annotations
