@@ -41,7 +41,8 @@ class Secrets:
         return [text for text in spellings if text in output]
 
 
-secrets = st.builds(Secrets, secret, secret, secret)
+# Also the key itself as the URL's user name and password, as some gateways take it.
+secrets = st.builds(Secrets, secret, secret, secret) | secret.map(lambda k: Secrets(k, k, k))
 
 
 def echoes(s: Secrets) -> list[Reply]:
