@@ -165,7 +165,8 @@ def _doctor(
 def _project_dir(args: argparse.Namespace) -> Path | None:
     """Where a project's .qwen-lsp.toml is looked for: near the file or tree being worked on."""
     if args.command == "complete":
-        return Path(args.spot.path).parent
+        where: Spot = args.spot
+        return where.path.parent
     if args.command == "eval":
         path = Path(args.path)
         return path if path.is_dir() else path.parent

@@ -280,8 +280,8 @@ def _url(value: object) -> str:
         raise ValueError("it must be a URL such as http://127.0.0.1:8000/v1")
     try:
         parts.port  # noqa: B018  # urlsplit checks the port only when asked for it
-    except ValueError as exc:
-        raise ValueError(f"the port is not a number from 0 to 65535 ({exc})") from None
+    except ValueError:
+        raise ValueError("the port must be a number from 0 to 65535") from None
     return url.rstrip("/")
 
 
