@@ -4,6 +4,8 @@ path of the command line and the server, appear in no output, in any spelling.""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,9 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qwen_lsp.logs import mask, mask_url
-from tests.conftest import RunCli
+from tests.conftest import RunCli, server_env
 from tests.fake_upstream import FakeUpstream, Reply
 from tests.raw_lsp import raw_session
+from tests.test_serve_fim import ZED_OPENAI, post
 
 # Long enough and varied enough not to occur in output by chance (a port, a timing).
 secret = st.text(
@@ -166,6 +169,40 @@ async def _drive_server(s: Secrets, fake: FakeUpstream, closed_url: str) -> None
     assert "window/showMessage" in output and "$/qwenLsp/status" in output
     assert "baseUrl from the editor's settings" in output  # the invalid one's message
     assert not s.leaked(output)
+
+
+@pytest.mark.parametrize("reply", range(len(REPLIES)), ids=REPLIES)
+@settings(max_examples=1, deadline=None)
+@given(s=secrets)
+def test_no_fill_in_the_middle_answer_shows_a_secret(reply: int, s: Secrets) -> None:
+    """``serve-fim``'s error answers and its log, through each provider failure (one process
+    each: after some of them the provider is not asked again until the settings change)."""
+    with FakeUpstream(echoes(s)[reply]) as fake:
+        env = server_env(
+            QWEN_LSP_API_KEY=s.key,
+            QWEN_LSP_BASE_URL=s.url(fake.base_url),
+            QWEN_LSP_LOG_LEVEL="DEBUG",
+        )
+        process = subprocess.Popen(
+            [sys.executable, "-m", "qwen_lsp", "serve-fim", "--port", "0"],
+            stderr=subprocess.PIPE, text=True, env=env,
+        )  # fmt: skip
+        assert process.stderr is not None
+        lines = [process.stderr.readline()]
+        while "listening on" not in lines[-1] and lines[-1]:
+            lines.append(process.stderr.readline())
+        url = lines[-1].rsplit(" ", 1)[1].strip()
+        try:
+            answers = [post(f"{url}/v1/completions", ZED_OPENAI)]
+        finally:
+            process.terminate()
+            output = "".join(lines) + process.stderr.read()
+            process.wait(timeout=10)
+        assert len(fake.requests) == 1
+
+    assert all(status >= 400 for status, _ in answers)
+    bodies = "".join(body.decode("utf-8", "replace") for _, body in answers)
+    assert not s.leaked(bodies + output)
 
 
 @pytest.mark.parametrize(

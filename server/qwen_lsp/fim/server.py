@@ -74,8 +74,7 @@ class FimService:
         return Engine(settings, on_status=self._status)
 
     def _status(self, status: Status) -> None:
-        failed = status.state in ("error", "rate_limited")
-        self._failure = status if failed else None
+        self._failure = status if status.failing else None
 
     def _call(self, coroutine: Any) -> Any:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(TIMEOUT_S)
