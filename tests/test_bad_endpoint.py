@@ -105,3 +105,21 @@ def test_an_unknown_provider_sends_nothing_to_the_default_one(
     assert result.returncode == 2
     assert "provider from env QWEN_LSP_PROVIDER" in result.stderr
     assert nothing_reached(upstream)
+
+
+async def test_fixing_the_setting_brings_completions_back(
+    start_server: StartServer, upstream: FakeUpstream
+) -> None:
+    upstream.script(Reply.text("1\n"))
+    lsp = await start_server(options={"baseUrl": without_scheme(upstream)})
+    open_document(lsp, "file:///p/a.py", "x = \n")
+    assert await inline(lsp, "file:///p/a.py", types.Position(0, 4)) == []
+    await settled(lsp, "error", kind="bad_config")
+
+    settings = {"qwenLsp": {"baseUrl": upstream.base_url}}
+    lsp.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=settings))
+    items = await inline(lsp, "file:///p/a.py", types.Position(0, 4))
+
+    assert [item.insert_text for item in items] == ["1"]
+    assert len(upstream.requests) == 1
+    await settled(lsp, "ready")
