@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 if TYPE_CHECKING:
-    from qwen_lsp.lsp.server import QwenLanguageServer
+    from qwen_lsp.lsp.language_server import QwenLanguageServer
 
 HOT_METHODS = (
     types.TEXT_DOCUMENT_DID_OPEN,
@@ -24,7 +24,7 @@ HOT_METHODS = (
 
 def warm_up(ls: QwenLanguageServer) -> None:
     protocol = ls.protocol
-    converter = protocol._converter  # pygls keeps it private; cattrs caches hooks on it
+    converter = protocol.fm.converter  # cattrs caches the hooks it writes on it
     for method in HOT_METHODS:
         converter.get_structure_hook(protocol.get_message_type(method))
         if (result := protocol.get_result_type(method)) is not None:
