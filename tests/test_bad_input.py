@@ -3,7 +3,6 @@ copy of each document stays the client's copy (checked through what the model is
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 
