@@ -14,19 +14,15 @@ from hypothesis import strategies as st
 from tests.bad_frames import bad_frames, frames, split
 from tests.conftest import TEST_KEY
 from tests.fake_upstream import FakeUpstream, Reply
-from tests.raw_lsp import RawServer, open_text, raw_session
-
-URI = "file:///p/fuzz.py"
+from tests.raw_lsp import RawServer, raw_session
 
 
 @dataclass
 class Wire:
-    """One server for all of a test's examples, and the document the client has."""
+    """One server for all of a test's examples."""
 
     server: RawServer
-    text: str = "x = 0\n"
-    version: int = 1
-    next_id: int = 10
+    examples: int = 0
 
 
 @pytest.fixture
@@ -34,9 +30,7 @@ async def wire(upstream: FakeUpstream) -> AsyncIterator[Wire]:
     upstream.default = Reply.text("1\n")
     env = {"QWEN_LSP_API_KEY": TEST_KEY, "QWEN_LSP_BASE_URL": upstream.base_url}
     async with raw_session(env) as server:
-        state = Wire(server)
-        open_text(server, URI, state.text)
-        yield state
+        yield Wire(server)
 
 
 def body(message: dict[str, object]) -> bytes:
@@ -52,32 +46,37 @@ def body(message: dict[str, object]) -> bytes:
 async def test_after_any_bad_input_the_next_request_is_answered_on_the_clients_document(
     wire: Wire, upstream: FakeUpstream, data: st.DataObject, bad: list[bytes]
 ) -> None:
-    wire.version += 1
-    wire.next_id += 1
-    line = f"v{wire.version} = 'é{wire.version}'\n"
+    wire.examples += 1
+    n = wire.examples  # a document of its own: nothing cached for it, nothing in flight
+    uri = f"file:///p/fuzz_{n}.py"
+    document = {"uri": uri, "languageId": "python", "version": 1, "text": "x = 0\n"}
+    opened = body({"method": "textDocument/didOpen", "params": {"textDocument": document}})
     point = {"line": 0, "character": 0}
-    change = body(
+    changed = body(
         {
             "method": "textDocument/didChange",
             "params": {
-                "textDocument": {"uri": URI, "version": wire.version},
-                "contentChanges": [{"range": {"start": point, "end": point}, "text": line}],
+                "textDocument": {"uri": uri, "version": 2},
+                "contentChanges": [
+                    {"range": {"start": point, "end": point}, "text": f"é{n} = 1\n"}
+                ],
             },
         }
     )
-    wire.text = line + wire.text
-    request = body({"id": wire.next_id, "method": "textDocument/inlineCompletion", "params": {
-        "textDocument": {"uri": URI}, "context": {"triggerKind": 1},
-        "position": {"line": wire.text.count("\n"), "character": 0}}})  # fmt: skip
-    stream = b"".join(bad) + data.draw(frames(change)) + data.draw(frames(request))
+    request = body({"id": n, "method": "textDocument/inlineCompletion", "params": {
+        "textDocument": {"uri": uri}, "context": {"triggerKind": 1},
+        "position": {"line": 2, "character": 0}}})  # fmt: skip
+    good = [data.draw(frames(message)) for message in (opened, changed, request)]
+    stream = b"".join(bad) + b"".join(good)
 
     sent = len(upstream.requests)
     assert wire.server.process.stdin is not None
     for piece in split(data.draw, stream):
         wire.server.write(piece)
         await wire.server.process.stdin.drain()
-    answer = await wire.server.answer(wire.next_id)
+    answer = await wire.server.answer(n)
 
     assert [item["insertText"] for item in answer["result"]["items"]] == ["1"]
     assert len(upstream.requests) == sent + 1
-    assert upstream.requests[-1].messages[-1]["content"] == wire.text
+    assert upstream.requests[-1].messages[-1]["content"] == f"é{n} = 1\nx = 0\n"
+    wire.server.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
