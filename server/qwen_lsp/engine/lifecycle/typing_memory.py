@@ -17,13 +17,13 @@ each writes the whole file at once, the last to stop wins, and each read sees a 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from qwen_lsp import jsonio
 from qwen_lsp.engine.lifecycle.debounce import EDITS, KINDS, PAUSE, Rhythm
 
 log = logging.getLogger(__name__)
@@ -32,13 +32,12 @@ VERSION = 1
 
 
 def encode(rhythm: Rhythm) -> bytes:
-    return jsonio.dumps(
-        {
-            "version": VERSION,
-            "edits": _rounded(rhythm.edits),
-            "byKind": {kind: _rounded(gaps) for kind, gaps in rhythm.by_kind.items()},
-        }
-    )
+    value = {
+        "version": VERSION,
+        "edits": _rounded(rhythm.edits),
+        "byKind": {kind: _rounded(gaps) for kind, gaps in rhythm.by_kind.items()},
+    }
+    return json.dumps(value, separators=(",", ":")).encode()
 
 
 def decode(data: bytes) -> Rhythm:
@@ -46,7 +45,7 @@ def decode(data: bytes) -> Rhythm:
 
     Kinds this version does not know are left out (a later version may learn more of them).
     """
-    value = jsonio.loads(data)
+    value = json.loads(data)
     if not isinstance(value, dict) or value.get("version") != VERSION:
         raise ValueError("not a typing memory of version 1")
     by_kind = value.get("byKind", {})
