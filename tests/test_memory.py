@@ -53,7 +53,7 @@ def type_along(server: QwenLanguageServer, first_id: int, version: int) -> None:
 
 
 async def test_handled_messages_leave_no_futures_behind() -> None:
-    """pygls kept the future of every notification (and yielded-to handler) forever: 2 KB each."""
+    """pygls keeps the future of every notification (and yielded-to handler) unless fixed."""
     server = create_server(Settings(api_key=None), [])  # no key: every request is answered empty
     sink = initialize(server)
     open_document(server, URI, "def f():\n\n")
@@ -83,7 +83,7 @@ def test_the_completion_cache_holds_a_bounded_amount_of_text() -> None:
         held, _ = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert held < 3 * MAX_CHARS  # bounded by entries alone it held 1920 such prompts: 8 MB
+    assert held < 3 * MAX_CHARS  # bounded by entries alone, it would hold 1920 such prompts
     assert 0 < len(cache) < 30 * 64
     assert cache.chars <= MAX_CHARS
     assert cache.lookup(uri, prompt) == Completion("total += item\n")  # the newest stays

@@ -50,7 +50,7 @@ def io_event(event: str) -> None:
     goes, and how much of it was work rather than waiting for a core, without the code in it.
 
     The line is written a moment later, between keystrokes: written at once, through logging,
-    it cost 0.3 ms of CPU right after the loop woke, inside the very span it measured.
+    it would cost CPU right after the loop woke, inside the very span it measures.
     """
     if _IO.isEnabledFor(logging.DEBUG):
         _noted.append((event, time.monotonic(), time.thread_time()))
