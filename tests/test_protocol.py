@@ -184,3 +184,13 @@ async def test_each_invalid_request_is_one_log_line_without_a_traceback(
     log = server.stderr.decode().splitlines()
     assert not [line for line in log if "Traceback" in line]
     assert len(log) <= len(bad_params) * 4 + 1  # a line each (and the start's warning, if any)
+
+
+async def test_at_debug_the_traceback_of_an_invalid_request_is_written(
+    upstream: FakeUpstream,
+) -> None:
+    async with raw_session(env(upstream, QWEN_LSP_LOG_LEVEL="debug")) as server:
+        server.request(5, "textDocument/inlineCompletion", {"position": "nowhere"})
+        assert (await server.answer(5))["error"]["code"] == -32602
+    assert b"Traceback" in server.stderr
+    assert b"ClassValidationError" in server.stderr

@@ -6,8 +6,8 @@ Private pygls members used, here and nowhere else: ``_execute_handler``, ``_requ
 (``lsp_text_document__did_change``) is replaced.
 
 1. pygls files the future of every async, threaded or generator handler in ``_request_futures``
-   so that ``$/cancelRequest`` can find it, but only a response takes it out again. Every
-   notification (each ``didChange``: a built-in generator handler yielding to ours) left its
+   so that ``$/cancelRequest`` can find it, but only a response takes it out again: every
+   notification (each ``didChange``: a built-in generator handler yielding to ours) leaves its
    future there for good. Here each future leaves the map once its handler is done.
 2. pygls applies an incremental change by splitting the whole document into lines and writing
    every line back: per keystroke, time in proportion to the file. The change is spliced into
