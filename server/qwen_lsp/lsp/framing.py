@@ -149,7 +149,7 @@ class Framer:
                 events.append(Overlong(len(rest)))
                 events.append(Message(json.loads(error.doc[: error.pos])))
                 return True
-            why = f"{error.msg} at character {error.pos}"
+            why = f"{error.msg} (character {error.pos})"
         except UnicodeDecodeError:
             why = "not UTF-8"
         except (ValueError, RecursionError) as error:  # a number too long, arrays too deep
