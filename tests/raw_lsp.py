@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from tests.conftest import server_env
+from tests.fake_upstream import FakeUpstream
 
 
 class RawServer:
@@ -78,3 +79,31 @@ async def raw_session(
         server.stdout += await process.stdout.read()
         server.stderr = await stderr
         await process.wait()
+
+
+def open_text(server: RawServer, uri: str, text: str) -> None:
+    document = {"uri": uri, "languageId": "python", "version": 1, "text": text}
+    server.notify("textDocument/didOpen", {"textDocument": document})
+
+
+def append(server: RawServer, uri: str, version: int, line: int, text: str) -> None:
+    """A ``didChange`` inserting ``text`` at the start of ``line``."""
+    point = {"line": line, "character": 0}
+    change = {"range": {"start": point, "end": point}, "text": text}
+    params = {"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]}
+    server.notify("textDocument/didChange", params)
+
+
+async def server_text(
+    server: RawServer, upstream: FakeUpstream, uri: str, lines: int, id_: int
+) -> str:
+    """The document as the server has it, if it has ``lines`` line breaks: the code before a
+    cursor at its end, as the server sends it upstream."""
+    before = len(upstream.requests)
+    server.request(id_, "textDocument/inlineCompletion", {
+        "textDocument": {"uri": uri}, "position": {"line": lines, "character": 0},
+        "context": {"triggerKind": 1}})  # fmt: skip
+    await server.answer(id_)
+    assert len(upstream.requests) == before + 1
+    content: str = upstream.requests[-1].messages[-1]["content"]
+    return content

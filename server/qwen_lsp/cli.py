@@ -64,8 +64,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings, errors, _ = config.load(os.environ, root)
         return settings, errors
 
-    stdio.serve(create_server(settings, errors, reload, config.typing_memory_path(os.environ)))
-    return 0
+    return stdio.serve(
+        create_server(settings, errors, reload, config.typing_memory_path(os.environ))
+    )
 
 
 def _say(message: str) -> None:

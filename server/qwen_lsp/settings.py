@@ -68,6 +68,7 @@ class Settings:
     exclude: tuple[str, ...] = ()
     exclude_git_ignored: bool = False  # also never send files git ignores
     max_file_kb: int = 1024  # larger files are never sent (characters / 1024, roughly KB)
+    max_message_mb: int = 64  # larger LSP messages are refused unread
     prefix_tokens: int = 3000  # estimated tokens of code before the cursor
     suffix_tokens: int = 1000  # ... after the cursor
     context_tokens: int = 1500  # ... from other files (0: none)
@@ -361,6 +362,7 @@ _PARSERS: dict[str, Callable[[object], Any]] = {
     "exclude": _strings("glob patterns"),
     "exclude_git_ignored": _flag,
     "max_file_kb": _number(int, 1, 1_000_000),
+    "max_message_mb": _number(int, 1, 4096),
     "prefix_tokens": _number(int, 16, 200_000),
     "suffix_tokens": _number(int, 0, 100_000),
     "context_tokens": _number(int, 0, 100_000),

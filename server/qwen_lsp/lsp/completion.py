@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
-from pygls.protocol.json_rpc import JsonRPCResponseMessage
 
 from qwen_lsp.engine import Completion, CompletionTask
 from qwen_lsp.lsp.documents import lsp_range, make_task, open_document, with_selection
 from qwen_lsp.lsp.inline_params import InlineParams
 
 if TYPE_CHECKING:
-    from qwen_lsp.lsp.server import QwenLanguageServer
+    from qwen_lsp.lsp.language_server import QwenLanguageServer
 
 ACCEPT_COMMAND = "qwen-lsp.accept"
 _WORD_BEFORE = re.compile(r"[\w$]*$")
@@ -45,47 +44,6 @@ async def inline_completion(
         command=types.Command(title="Accept", command=ACCEPT_COMMAND, arguments=[len(text)]),
     )
     return types.InlineCompletionList(items=[item])
-
-
-def inline_json(response: object) -> dict[str, Any] | None:
-    """An inline completion answer as JSON, as pygls' cattrs writes it, built directly: cattrs'
-    generic unstructuring took 0.1 ms of the answer's way out (cold). None for any answer but a
-    list of items as :func:`inline_completion` makes them.
-
-    A server's answers are all pygls' generic ``JsonRPCResponseMessage`` (only requests the
-    server sends know their result's type), so the answer is told by its result."""
-    if type(response) is not JsonRPCResponseMessage:
-        return None
-    result = response.result
-    if type(result) is not types.InlineCompletionList:
-        return None
-    items = [_item_json(item) for item in result.items]
-    if None in items:
-        return None
-    return {"id": response.id, "jsonrpc": response.jsonrpc, "result": {"items": items}}
-
-
-def _item_json(item: types.InlineCompletionItem) -> dict[str, Any] | None:
-    command, span = item.command, item.range
-    if type(item.insert_text) is not str or item.filter_text is not None or span is None:
-        return None
-    if command is None or command.tooltip is not None or command.arguments is None:
-        return None
-    if not all(type(argument) in (int, str) for argument in command.arguments):
-        return None
-    start, end = span.start, span.end
-    return {
-        "insertText": item.insert_text,
-        "range": {
-            "start": {"line": start.line, "character": start.character},
-            "end": {"line": end.line, "character": end.character},
-        },
-        "command": {
-            "title": command.title,
-            "command": command.command,
-            "arguments": command.arguments,
-        },
-    }
 
 
 async def list_completion(

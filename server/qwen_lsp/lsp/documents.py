@@ -116,8 +116,7 @@ def lsp_range(
     workspace: Workspace, text: str, start: int, end: int, line: int | None = None
 ) -> types.Range:
     """The LSP range between two string offsets of ``text`` (``start <= end``); ``line`` is the
-    line ``start`` is on when the caller knows it (else the lines before it are counted: 0.16 ms
-    in the middle of a 20,000-line file)."""
+    line ``start`` is on when the caller knows it (else the lines before it are counted)."""
     encoding = encoding_of(workspace)
     if line is None:
         line, character = to_position(text, start, encoding)
