@@ -63,7 +63,8 @@ class Completion:
 
 @dataclass(frozen=True)
 class Status:
-    """What the engine is doing, for status bars: ready, busy, rate_limited, error or disabled.
+    """What the engine is doing, for status bars: ready, busy, rate_limited, error, retrying or
+    disabled.
 
     ``alert`` marks problems that last until something changes, worth one message to the user;
     ``retry_in_ms`` says when requests resume after a pause.

@@ -21,7 +21,7 @@ from qwen_lsp.logs import mask
 
 STATUS_METHOD = "$/qwenLsp/status"
 STATUS_DELAY = 0.05  # seconds
-_FAILING = ("error", "rate_limited")
+_FAILING = ("error", "rate_limited", "retrying")
 
 
 class Notices:
@@ -67,9 +67,9 @@ class Notices:
         self._status = status
         if not self._held:
             self._schedule()
-        if status.state == "ready" and not status.kind:
-            # An answer (or new settings) cleared the problem. A ready with a kind, such as the
-            # end of a pause, does not: a probe that fails again is not worth a second message.
+        if status.state == "ready":
+            # An answer (or new settings) cleared the problem. The end of a pause (retrying)
+            # does not: a probe that fails again is not worth a second message.
             self.forget("alert:")
 
     def release(self) -> None:
