@@ -25,10 +25,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NO_KEY_MESSAGE = (
-    "qwen-lsp has no API key, so it offers no completions. Set QWEN_LSP_API_KEY (or "
-    "DASHSCOPE_API_KEY) in the editor's environment, or the `apiKey` setting, and restart."
+NO_KEY_MESSAGE = "qwen-lsp has no API key, so it offers no completions."
+# How to set a key, unless the editor tells us how its users do (``apiKeyHelp`` in the
+# initialization options): an editor with its own key command needs no variables or restarts.
+KEY_HELP = (
+    "Set QWEN_LSP_API_KEY (or DASHSCOPE_API_KEY) in the editor's environment, or the `apiKey` "
+    "setting, and restart."
 )
+_KEY_HELP_MAX = 300  # characters: one sentence or two, not a document
 _SECTIONS = ("qwenLsp", "qwen-lsp", "qwen_lsp")
 Reload = Callable[[Path], tuple[Settings, list[str]]]
 
@@ -51,6 +55,7 @@ class QwenLanguageServer(LanguageServer):
         self.engine = Engine(base, on_status=self.notices.status, typing_file=typing_file)
         self._editor_values: dict[str, Any] = {}
         self._pending_errors = list(base_errors)
+        self.key_help = KEY_HELP
         add_secret(base.api_key)
 
     def shutdown(self) -> None:
@@ -86,7 +91,8 @@ class QwenLanguageServer(LanguageServer):
 
     def warn_if_unusable(self) -> None:
         if self.engine.settings.enable and not self.engine.settings.has_credentials:
-            self.notices.show_once("no-key", NO_KEY_MESSAGE, types.MessageType.Warning)
+            message = f"{NO_KEY_MESSAGE} {self.key_help}"
+            self.notices.show_once("no-key", message, types.MessageType.Warning)
 
 
 def settings_section(value: object) -> Mapping[str, Any]:
@@ -98,6 +104,14 @@ def settings_section(value: object) -> Mapping[str, Any]:
             section: Mapping[str, Any] = value[name]
             return section
     return value
+
+
+def key_help(options: Mapping[str, Any]) -> str:
+    """The editor's instructions for setting a key, if it sent usable ones, else ours."""
+    value = options.get("apiKeyHelp")
+    if isinstance(value, str) and value.strip():
+        return value.strip()[:_KEY_HELP_MAX]
+    return KEY_HELP
 
 
 def workspace_root(params: types.InitializeParams) -> Path | None:
@@ -123,7 +137,9 @@ def create_server(
         root = workspace_root(params)
         if reload is not None and root is not None:
             ls.rebase(*reload(root))  # the project file belongs to the workspace, not our cwd
-        ls.apply_settings(settings_section(params.initialization_options))
+        options = settings_section(params.initialization_options)
+        ls.key_help = key_help(options)
+        ls.apply_settings(options)
         text_caps = params.capabilities.text_document
         if text_caps is None or text_caps.inline_completion is None:
             # Only editors without ghost text get the list fallback: the two would race otherwise.
