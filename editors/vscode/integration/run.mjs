@@ -58,13 +58,19 @@ function python() {
   throw new Error("no Python with qwen_lsp installed: run `pip install -e .[test]` in the repo first");
 }
 
+// Written last by a complete install: node_modules without it is a half-done one (interrupted,
+// or a failed build) and is installed again from scratch.
+const installedMarker = path.join(here, "node_modules", ".qwen-lsp-integration-installed");
+
 function ensureIntegrationDeps() {
-  if (existsSync(path.join(here, "node_modules", "code-server", "out", "node", "entry.js"))) {
+  const lock = readFileSync(path.join(here, "package-lock.json"), "utf8");
+  if (existsSync(installedMarker) && readFileSync(installedMarker, "utf8") === lock) {
     return;
   }
   console.log("installing code-server, Node 24 and playwright-core (once; several minutes)…");
+  rmSync(path.join(here, "node_modules"), { recursive: true, force: true });
   const run = (command, args, env = {}) => {
-    const result = spawnSync(command, args, { cwd: here, stdio: "inherit", env: { ...process.env, ...env } });
+    const result = spawnSync(command, args, { cwd: here, stdio: "inherit", env: { ...npmFreeEnv(), ...env } });
     if (result.status !== 0) {
       throw new Error(`${command} ${args.join(" ")} failed`);
     }
@@ -76,6 +82,18 @@ function ensureIntegrationDeps() {
     npm_config_nodedir: node24,
     npm_config_dangerously_allow_all_scripts: "true",
   });
+  writeFileSync(installedMarker, lock);
+}
+
+/**
+ * This process's environment without what an outer `npm run` put there: code-server's install
+ * script reads the Node version from npm_config_user_agent, which names the outer npm's Node
+ * (20), not the Node 24 the rebuild runs on, and refuses.
+ */
+function npmFreeEnv() {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name) && name !== "INIT_CWD"),
+  );
 }
 
 function writeSettings(dir, settings) {
@@ -159,7 +177,7 @@ async function main() {
   const nodeBin = path.join(node24, "bin", "node");
   // qwen-lsp is found on PATH (the venv's bin), the way a user's pipx install would be.
   const env = {
-    ...process.env,
+    ...npmFreeEnv(),
     PATH: [path.dirname(nodeBin), path.dirname(py), process.env.PATH].join(path.delimiter),
     QWEN_LSP_API_KEY: "",
     DASHSCOPE_API_KEY: "",

@@ -25,6 +25,8 @@ export const COMMANDS = {
   showStats: "qwenLsp.showStats",
   triggerCompletion: "qwenLsp.triggerCompletion",
   completeBlock: "qwenLsp.completeBlock",
+  acceptNextWord: "qwenLsp.acceptNextWord",
+  acceptNextLine: "qwenLsp.acceptNextLine",
 } as const;
 
 /** Commands the server implements (workspace/executeCommand). */
@@ -59,6 +61,8 @@ export function registerCommands(deps: CommandDeps): Disposable[] {
     [COMMANDS.showStats]: () => showStats(deps.server),
     [COMMANDS.triggerCompletion]: () => commands.executeCommand("editor.action.inlineSuggest.trigger"),
     [COMMANDS.completeBlock]: () => completeBlock(deps.server, window.activeTextEditor),
+    [COMMANDS.acceptNextWord]: () => acceptPart(deps.server, "editor.action.inlineSuggest.acceptNextWord"),
+    [COMMANDS.acceptNextLine]: () => acceptPart(deps.server, "editor.action.inlineSuggest.acceptNextLine"),
   };
   return Object.entries(handlers).map(([id, handler]) => commands.registerCommand(id, handler));
 }
@@ -117,6 +121,19 @@ async function showStats(server: Server): Promise<void> {
   } catch (error) {
     unsupported("stats", error);
   }
+}
+
+/** VS Code's own accept-next-word/line, then what it inserted reported to the server. */
+async function acceptPart(server: Server, builtIn: string): Promise<void> {
+  const editor = window.activeTextEditor;
+  const before = editor?.selection.active;
+  const version = editor?.document.version;
+  await commands.executeCommand(builtIn);
+  if (!editor || !before || editor.document.version === version) {
+    return; // no suggestion was showing, so nothing was inserted
+  }
+  const inserted = toVsRange({ start: before, end: editor.selection.active });
+  server.feedback.partiallyAccepted(editor.document.uri.toString(), editor.document.getText(inserted));
 }
 
 interface BlockResult {

@@ -21,6 +21,15 @@ export function onDidChangeConfiguration(
   return vscode.workspace.onDidChangeConfiguration(listener);
 }
 
+/** Whether the user trusts the open workspace (restricted settings apply only then). */
+export function isTrusted(): boolean {
+  return vscode.workspace.isTrusted;
+}
+
+export function onDidGrantWorkspaceTrust(listener: () => void): vscode.Disposable {
+  return vscode.workspace.onDidGrantWorkspaceTrust(listener);
+}
+
 /** Where a workspace-level change goes: the workspace if one is open, else the user settings. */
 export function workspaceTarget(): vscode.ConfigurationTarget {
   return vscode.workspace.workspaceFolders?.length
