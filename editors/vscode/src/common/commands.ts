@@ -8,6 +8,7 @@ import type { Server } from "./server";
 import {
   commands,
   configuration,
+  nextInsertion,
   toVsRange,
   window,
   workspaceTarget,
@@ -125,15 +126,17 @@ async function showStats(server: Server): Promise<void> {
 
 /** VS Code's own accept-next-word/line, then what it inserted reported to the server. */
 async function acceptPart(server: Server, builtIn: string): Promise<void> {
-  const editor = window.activeTextEditor;
-  const before = editor?.selection.active;
-  const version = editor?.document.version;
-  await commands.executeCommand(builtIn);
-  if (!editor || !before || editor.document.version === version) {
-    return; // no suggestion was showing, so nothing was inserted
+  const document = window.activeTextEditor?.document;
+  if (!document) {
+    return;
   }
-  const inserted = toVsRange({ start: before, end: editor.selection.active });
-  server.feedback.partiallyAccepted(editor.document.uri.toString(), editor.document.getText(inserted));
+  // The edit reaches a remote extension host after the command's promise: wait for the change.
+  const inserted = nextInsertion(document, 1000);
+  await commands.executeCommand(builtIn);
+  const text = await inserted;
+  if (text) {
+    server.feedback.partiallyAccepted(document.uri.toString(), text);
+  }
 }
 
 interface BlockResult {

@@ -26,25 +26,31 @@ export interface Suggestion {
 export type Notify = (method: string, params: unknown) => void;
 
 export class Feedback {
+  /** The suggestion on screen, so that its rest is not reported as shown again. */
+  private showing: Suggestion | undefined;
+  /** The last suggestion reported, which a word or line taken must come from. */
   private last: Suggestion | undefined;
 
   constructor(private readonly notify: Notify) {}
 
   /** A suggestion was put on screen: report it unless it is the rest of the one shown before. */
   shown(suggestion: Suggestion | undefined): void {
-    if (!suggestion || continues(this.last, suggestion)) {
+    if (!suggestion || continues(this.showing, suggestion)) {
       return;
     }
-    this.last = suggestion;
+    this.showing = this.last = suggestion;
     this.notify(DID_SHOW, { item: suggestion.item });
   }
 
   /** The whole suggestion was taken: whatever comes next is a new one, even the same text. */
   accepted(): void {
-    this.last = undefined;
+    this.showing = undefined;
   }
 
-  /** `accepted` was inserted by accept-next-word/line in `uri`; reported if it is ours. */
+  /**
+   * `accepted` was inserted by accept-next-word/line in `uri`; reported if it is ours. (A quick
+   * Tab after it may have taken the rest already: the edit can arrive after that accept.)
+   */
   partiallyAccepted(uri: string, accepted: string): void {
     const last = this.last;
     if (!accepted || last?.uri !== uri || !last.completed.includes(accepted)) {

@@ -60,3 +60,20 @@ export function toVsRange(range: LspRange): vscode.Range {
     range.end.character,
   );
 }
+
+/** The text the next change to `document` inserts, or undefined if none comes in `timeoutMs`. */
+export function nextInsertion(document: vscode.TextDocument, timeoutMs: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const done = (text: string | undefined): void => {
+      clearTimeout(timer);
+      listener.dispose();
+      resolve(text);
+    };
+    const timer = setTimeout(() => done(undefined), timeoutMs);
+    const listener = vscode.workspace.onDidChangeTextDocument((event) => {
+      if (event.document === document && event.contentChanges.length) {
+        done(event.contentChanges.map((change) => change.text).join(""));
+      }
+    });
+  });
+}

@@ -40,6 +40,7 @@ describe("acceptance feedback", () => {
     const { sent, feedback } = recorder();
     feedback.shown(suggestion("    café = '😀'"));
     feedback.partiallyAccepted("file:///a.py", "café ");
+    feedback.accepted(); // a quick Tab: its accept can come before the word's edit
     feedback.partiallyAccepted("file:///a.py", "'😀'");
     assert.deepEqual(sent.slice(1).map(([method, params]) => [method, (params as { acceptedLength: number }).acceptedLength]), [
       [DID_PARTIALLY_ACCEPT, 5],
