@@ -38,6 +38,7 @@ const results = [];
 const timings = [];
 let upstream; // the fake upstream's process
 let upstreamRequests = 0;
+let lastPrefixChars = 0; // how much code before the cursor the last request carried
 
 /** Record a check; a failed one stops the run unless later steps do not depend on it. */
 function check(name, ok, detail = "", { fatal = true } = {}) {
@@ -174,6 +175,8 @@ async function main() {
   mkdirSync(truth);
   writeFileSync(path.join(truth, "stats.py"), SPREAD);
   writeFileSync(path.join(workspace, "means.ipynb"), notebookJson(NOTEBOOK_CELLS));
+  // A repository that tries to raise a spending limit set in the user's settings.
+  writeSettings(path.join(workspace, ".vscode"), { "qwenLsp.requestsPerMinute": 100000 });
   writeFileSync(path.join(truth, "means.py"), `${NOTEBOOK_CELLS.join("\n\n")}mean([1, 2, 3])\n`);
 
   const upstreamPort = await freePort();
@@ -187,6 +190,7 @@ async function main() {
   upstream.stdout.on("data", (data) => {
     const lines = data.toString().match(/upstream request .*/g) ?? [];
     upstreamRequests += lines.length;
+    lines.forEach((line) => (lastPrefixChars = Number(/\((\d+) chars/.exec(line)?.[1] ?? 0)));
     lines.forEach((line) => console.log(`     ${line}`));
   });
 
@@ -200,6 +204,7 @@ async function main() {
         // Short pauses after failures, so the status's "retrying" shows within the test.
         "qwenLsp.backoffMs": 300,
         "qwenLsp.backoffMaxMs": 1000,
+        "qwenLsp.requestsPerMinute": 600,
         "workbench.startupEditor": "none",
         "workbench.secondarySideBar.defaultVisibility": "hidden",
         "workbench.tips.enabled": false,
@@ -291,6 +296,15 @@ async function drive(page, port, source) {
     JSON.stringify(noticeText),
   );
 
+  const raise = page.locator(".notification-toast").filter({ hasText: "never raise them" });
+  await raise.first().waitFor();
+  const raiseText = await raise.first().innerText();
+  check(
+    "a workspace setting that would raise a spending limit is ignored, with a message",
+    raiseText.includes("qwenLsp.requestsPerMinute 100000 (yours: 600)"),
+    JSON.stringify(raiseText),
+  );
+
   await palette(page, ">qwen-lsp: Set API Key");
   const input = page.locator(".quick-input-widget input[type=password]");
   await input.waitFor();
@@ -359,7 +373,8 @@ async function notebook(page, ghost, shot) {
   const shown = await timed("pause→ghost (notebook cell)", () => page.keyboard.type("m"), () => ghostText(ghost));
   await shot("7-notebook");
   check("ghost text shows in a notebook's second cell", shown.length > 0, JSON.stringify(shown), { fatal: false });
-  console.log(`     the suggestion ${shown.startsWith("ean(") ? "uses" : "does not use"} the first cell's code`);
+  const withCells = lastPrefixChars > NOTEBOOK_CELLS[1].length + 1;
+  console.log(`     the request ${withCells ? "carried" : "did not carry"} the first cell's code`);
   await page.keyboard.press("Escape");
 }
 

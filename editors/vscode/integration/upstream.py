@@ -2,9 +2,9 @@
 
 It answers like a model that knows the files under ``--truth``: the rest of the file after the
 prompt's prefix (``tests.oracle``), and ``--text`` for any other prompt. Each request is printed
-as ``upstream request N: …PREFIX-END`` so the test can count what reached the provider, and a
-reader can see at which keystroke. Replies stream at
-``--ttft`` seconds to the first token and ``--tokens-per-second`` after it (4 characters a token).
+as ``upstream request N (K chars before the cursor): …END-OF-PREFIX``, so the test can count what
+reached the provider and a reader can see at which keystroke. Replies stream at ``--ttft``
+seconds to the first token and ``--tokens-per-second`` after it (4 characters a token).
 
     python editors/vscode/integration/upstream.py --port 8787 --truth DIR --text "return a + b"
 """
@@ -37,7 +37,8 @@ def main() -> None:
     def answer(body: dict[str, Any]) -> Reply:
         messages = body.get("messages") or [{}]
         prefix = str(messages[-1].get("content", ""))  # partial mode: the code before the cursor
-        print(f"upstream request {next(counter)}: …{prefix[-40:]!r}", flush=True)
+        where = f"({len(prefix)} chars before the cursor): …{prefix[-40:]!r}"
+        print(f"upstream request {next(counter)} {where}", flush=True)
         unknown = oracle.unknown
         reply = oracle(body)
         if oracle.unknown > unknown:
