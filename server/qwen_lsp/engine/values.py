@@ -67,7 +67,8 @@ class Completion:
 
 @dataclass(frozen=True)
 class Status:
-    """What the engine is doing, for status bars: ready, busy, rate_limited, error or disabled.
+    """What the engine is doing, for status bars: ready, busy, rate_limited, error, retrying or
+    disabled.
 
     ``alert`` marks problems that last until something changes, worth one message to the user;
     ``retry_in_ms`` says when requests resume after a pause.
@@ -82,4 +83,4 @@ class Status:
     @property
     def failing(self) -> bool:
         """Requests are failing or refused for now: no completion comes of them."""
-        return self.state in ("error", "rate_limited")
+        return self.state in ("error", "rate_limited", "retrying")

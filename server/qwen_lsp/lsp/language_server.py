@@ -25,9 +25,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NO_KEY_MESSAGE = (
-    "qwen-lsp has no API key, so it offers no completions. Set QWEN_LSP_API_KEY (or "
-    "DASHSCOPE_API_KEY) in the editor's environment, or the `apiKey` setting, and restart."
+NO_KEY_MESSAGE = "qwen-lsp has no API key, so it offers no completions."
+# How to set a key, unless the editor tells us how its users do (``apiKeyHelp`` in the
+# initialization options): an editor with its own key command needs no variables or restarts.
+KEY_HELP = (
+    "Set QWEN_LSP_API_KEY (or DASHSCOPE_API_KEY) in the editor's environment, or the `apiKey` "
+    "setting, and restart."
 )
 
 
@@ -50,6 +53,7 @@ class QwenLanguageServer(LanguageServer):
         self.engine = Engine(base, on_status=self.notices.status, typing_file=typing_file)
         self._editor_values: dict[str, Any] = {}
         self._pending_errors = list(base_errors)
+        self.key_help = KEY_HELP
         add_secrets(base.secrets)
 
     def shutdown(self) -> None:
@@ -83,8 +87,10 @@ class QwenLanguageServer(LanguageServer):
         """New base settings (files and environment), e.g. once the workspace root is known."""
         self.base_settings = base
         self._pending_errors = list(base_errors)
+        self.key_help = KEY_HELP
         add_secrets(base.secrets)
 
     def warn_if_unusable(self) -> None:
         if self.engine.settings.enable and not self.engine.settings.has_credentials:
-            self.notices.show_once("no-key", NO_KEY_MESSAGE, types.MessageType.Warning)
+            message = f"{NO_KEY_MESSAGE} {self.key_help}"
+            self.notices.show_once("no-key", message, types.MessageType.Warning)

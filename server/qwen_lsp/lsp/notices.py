@@ -66,9 +66,9 @@ class Notices:
         self._status = status
         if not self._held:
             self._schedule()
-        if status.state == "ready" and not status.kind:
-            # An answer (or new settings) cleared the problem. A ready with a kind, such as the
-            # end of a pause, does not: a probe that fails again is not worth a second message.
+        if status.state == "ready":
+            # An answer (or new settings) cleared the problem. The end of a pause (retrying)
+            # does not: a probe that fails again is not worth a second message.
             self.forget("alert:")
 
     def release(self) -> None:

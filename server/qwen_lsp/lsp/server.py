@@ -11,10 +11,11 @@ from lsprotocol import types
 from pygls import uris
 
 from qwen_lsp.lsp import block, completion, feedback, tracking, warm_up
-from qwen_lsp.lsp.language_server import QwenLanguageServer
+from qwen_lsp.lsp.language_server import KEY_HELP, QwenLanguageServer
 from qwen_lsp.settings import Settings
 
 _SECTIONS = ("qwenLsp", "qwen-lsp", "qwen_lsp")
+_KEY_HELP_MAX = 300  # characters: one sentence or two, not a document
 Reload = Callable[[Path], tuple[Settings, list[str]]]
 
 
@@ -32,7 +33,9 @@ def create_server(
         root = workspace_root(params)
         if reload is not None and root is not None:
             ls.rebase(*reload(root))  # the project file belongs to the workspace, not our cwd
-        ls.apply_settings(settings_section(params.initialization_options))
+        options = settings_section(params.initialization_options)
+        ls.key_help = key_help(options)
+        ls.apply_settings(options)
         text_caps = params.capabilities.text_document
         if text_caps is None or text_caps.inline_completion is None:
             # Only editors without ghost text get the list fallback: the two would race otherwise.
@@ -93,6 +96,14 @@ def settings_section(value: object) -> Mapping[str, Any]:
             section: Mapping[str, Any] = value[name]
             return section
     return value
+
+
+def key_help(options: Mapping[str, Any]) -> str:
+    """The editor's instructions for setting a key, if it sent usable ones, else ours."""
+    value = options.get("apiKeyHelp")
+    if isinstance(value, str) and value.strip():
+        return value.strip()[:_KEY_HELP_MAX]
+    return KEY_HELP
 
 
 def workspace_root(params: types.InitializeParams) -> Path | None:
