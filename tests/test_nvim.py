@@ -375,3 +375,31 @@ def test_qwen_lsp_commands_and_invoked_suggestion(editor: Editor, tmp_path: Path
     editor.nvim.command("QwenLsp logs")
     assert editor.nvim.current.buffer.name.endswith("lsp.log")
     editor.nvim.command("tabclose")
+
+
+def test_invoked_suggestion_offers_alternatives_to_cycle(editor: Editor, tmp_path: Path) -> None:
+    # Answered by temperature: the server sends the requests side by side.
+    replies = {0.2: "urn a + b\n", 0.5: "urn b + a\n", 0.8: "urn sum((a, b))\n"}
+    editor.upstream.default = lambda body: Reply.text(replies[body["temperature"]])
+    editor.open(tmp_path / "calc.py", "def add(a, b):\n    ret\n")
+    received = len(editor.upstream.requests)
+    editor.nvim.input("2GA")  # moving the cursor asks on its own: one suggestion
+    assert editor.until(editor.ghost) == ["urn a + b"]
+    assert len(editor.upstream.requests) == received + 1
+
+    editor.nvim.input("<M-\\>")  # ask for more: the shown one is cached, two extras go up
+
+    editor.until(lambda: len(editor.upstream.requests) == received + 3)
+    editor.until(lambda: editor.lua(PENDING_LUA) is False and editor.ghost())
+    assert editor.ghost() == ["urn a + b"]
+    editor.nvim.input("<M-]>")
+    assert editor.until(lambda: editor.ghost() == ["urn b + a"])
+    editor.nvim.input("<M-]>")
+    assert editor.until(lambda: editor.ghost() == ["urn sum((a, b))"])
+    editor.nvim.input("<M-]>")  # round to the first again
+    assert editor.until(lambda: editor.ghost() == ["urn a + b"])
+    editor.nvim.input("<M-[>")
+    assert editor.until(lambda: editor.ghost() == ["urn sum((a, b))"])
+    editor.nvim.input("<Tab>")
+    editor.until(lambda: editor.lines()[1] != "    ret")
+    assert editor.lines() == ["def add(a, b):", "    return sum((a, b))"]
