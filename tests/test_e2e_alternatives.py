@@ -32,6 +32,14 @@ def chat_temperature(body: dict[str, Any]) -> float:
     return float(body["temperature"])
 
 
+async def served(
+    start_server: StartServer, upstream: FakeUpstream, replies: dict[float, str]
+) -> LanguageClient:
+    """A server asking for three suggestions, the fake answering each by its temperature."""
+    upstream.default = by_temperature(replies, chat_temperature)
+    return await start_server(options=THREE)
+
+
 async def ask(lsp: LanguageClient, trigger: Any = types.InlineCompletionTriggerKind.Invoked) -> Any:
     open_document(lsp, URI, TEXT)
     return await inline(lsp, URI, position_of(TEXT, OFFSET), trigger)
@@ -46,19 +54,14 @@ async def test_an_invoked_request_returns_three_distinct_suggestions_the_ordinar
     start_server: StartServer, upstream: FakeUpstream
 ) -> None:
     replies = {0.2: "return a + b\n", 0.5: "return b + a\n", 0.8: "return sum((a, b))\n"}
-    upstream.default = by_temperature(replies, chat_temperature)
-    lsp = await start_server(options=THREE)
 
-    items = await ask(lsp)
+    items = await ask(await served(start_server, upstream, replies))
 
-    assert [item.insert_text for item in items] == [
-        "return a + b",
-        "return b + a",
-        "return sum((a, b))",
-    ]
-    done = [accept(TEXT, item) for item in items]
-    assert done[2] == "def add(a, b):\n    return sum((a, b))\n"
-    assert {item.command.command for item in items} == {"qwen-lsp.accept"}
+    texts = ["return a + b", "return b + a", "return sum((a, b))"]
+    assert [item.insert_text for item in items] == texts
+    assert accept(TEXT, items[2]) == "def add(a, b):\n    return sum((a, b))\n"
+    accepts = [(item.command.command, list(item.command.arguments)) for item in items]  # type: ignore[union-attr]
+    assert accepts == [("qwen-lsp.accept", [len(text)]) for text in texts]
     assert sorted(r.body["temperature"] for r in upstream.requests) == [0.2, 0.5, 0.8]
     assert len({json.dumps(r.messages) for r in upstream.requests}) == 1  # one prompt
 
@@ -71,10 +74,8 @@ async def test_suggestions_equal_after_post_processing_are_shown_once(
         0.5: "return a + b\n\n\ndef other():\n    pass\n",  # the same once cut to the function
         0.8: "return b + a\n",
     }
-    upstream.default = by_temperature(replies, chat_temperature)
-    lsp = await start_server(options=THREE)
 
-    items = await ask(lsp)
+    items = await ask(await served(start_server, upstream, replies))
 
     assert [item.insert_text for item in items] == ["return a + b", "return b + a"]
     assert len(upstream.requests) == 3
@@ -97,8 +98,7 @@ async def test_stats_count_the_extra_requests_and_their_tokens(
     start_server: StartServer, upstream: FakeUpstream
 ) -> None:
     replies = {0.2: "return a + b\n", 0.5: "return b + a\n", 0.8: "return a+b\n"}
-    upstream.default = by_temperature(replies, chat_temperature)
-    lsp = await start_server(options=THREE)
+    lsp = await served(start_server, upstream, replies)
 
     await ask(lsp)
 
