@@ -33,11 +33,11 @@ def chat_temperature(body: dict[str, Any]) -> float:
 
 
 async def served(
-    start_server: StartServer, upstream: FakeUpstream, replies: dict[float, str]
+    start_server: StartServer, upstream: FakeUpstream, replies: dict[float, str], **options: Any
 ) -> LanguageClient:
     """A server asking for three suggestions, the fake answering each by its temperature."""
     upstream.default = by_temperature(replies, chat_temperature)
-    return await start_server(options=THREE)
+    return await start_server(options={**THREE, **options})
 
 
 async def ask(lsp: LanguageClient, trigger: Any = types.InlineCompletionTriggerKind.Invoked) -> Any:
@@ -177,3 +177,17 @@ async def test_fill_in_the_middle_extras_are_sampled_where_the_server_reads_the_
     assert {r.path for r in upstream.requests} == {"/api/generate"}
     assert {r.body["options"]["num_predict"] for r in upstream.requests} == {256}
     assert all("temperature" not in r.body for r in upstream.requests)
+
+
+async def test_under_a_tight_budget_the_ordinary_suggestion_goes_first(
+    start_server: StartServer, upstream: FakeUpstream
+) -> None:
+    replies = {0.2: "return a + b\n", 0.5: "return b + a\n", 0.8: "return a+b\n"}
+    lsp = await served(start_server, upstream, replies, requestsPerMinute=1)
+
+    items = await ask(lsp)
+
+    assert [item.insert_text for item in items] == ["return a + b"]
+    assert [r.body["temperature"] for r in upstream.requests] == [0.2]
+    counted = await stats(lsp)
+    assert (counted["requests"], counted["alternatives"], counted["skipped"]) == (1, 2, 2)

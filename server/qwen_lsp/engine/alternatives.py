@@ -75,8 +75,13 @@ class Round:
             return  # the document changed while the prompt was built
         for temperature in self._temperatures:
             self._stats.alternatives += 1
-            job = asyncio.ensure_future(self._generate(prompt, Progress(), temperature))
-            self._jobs.append(job)
+            self._jobs.append(asyncio.ensure_future(self._extra(prompt, temperature)))
+
+    async def _extra(self, prompt: Prompt, temperature: float) -> Completion | None:
+        # The first suggestion's request starts in this loop turn: let it be admitted first, so
+        # that it is the one that goes when the budget has room for one, or the breaker for a probe.
+        await asyncio.sleep(0)
+        return await self._generate(prompt, Progress(), temperature)
 
     async def gather(self, first: Completion | None) -> list[Completion]:
         """``first`` and the distinct extras that finished in time; nothing without a first."""
