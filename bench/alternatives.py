@@ -1,9 +1,10 @@
 """What several suggestions on an invoked request cost: wait, upstream requests, tokens, money.
 
 The real server over stdio against the fake upstream, whose time to first token varies from
-request to request (log-normal, as a provider's does) and whose reply depends on the
-temperature asked (so the extras differ). Each sample is a new document (no cache hit), and
-one invoked request at an empty line in a function body. Three ways, in the same process:
+request to request (log-normal, as a provider's does, drawn from the prompt and the temperature,
+so a request takes as long in every row) and whose reply depends on the temperature (so the
+extras differ). Each sample is a new document (no cache hit), and one invoked request at an
+empty line in a function body. Three ways, in the same process:
 
 - **one**: ``invokedSuggestions`` 1, the baseline;
 - **three**: ``invokedSuggestions`` 3, asked cold;
@@ -21,8 +22,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import random
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,7 @@ from tests.fake_upstream import FakeUpstream, Reply
 
 from bench.metrics import median, percentile
 from bench.soak import start
+from qwen_lsp.settings import Settings
 
 REPLIES = {0.2: "return x * 2\n", 0.5: "return x + x\n", 0.8: "return 2 * x\n"}
 TTFT_MEDIAN = 0.3  # seconds
@@ -50,23 +52,20 @@ class Row:
     spent: dict[str, float] = field(default_factory=lambda: dict.fromkeys(COUNTED, 0.0))
 
 
-class Provider:
-    """The fake's replies: a seeded, thread-safe draw of each request's time to first token."""
-
-    def __init__(self, seed: int) -> None:
-        self._random = random.Random(seed)
-        self._lock = threading.Lock()
-
-    def reply(self, body: dict[str, Any]) -> Reply:
-        with self._lock:
-            ttft = self._random.lognormvariate(0, TTFT_SIGMA) * TTFT_MEDIAN
-        text = REPLIES.get(body.get("temperature", 0.2), REPLIES[0.2])
-        return Reply.text(text, ttft=ttft, chunk_delay=CHUNK_DELAY)
+def reply(body: dict[str, Any]) -> Reply:
+    """The fake's reply, its time to first token drawn from the prompt and the temperature: the
+    same request takes as long in every row, so the rows differ only by what they send."""
+    temperature = body.get("temperature", 0.2)
+    draw = random.Random(f"{json.dumps(body.get('messages'))}{temperature}")
+    ttft = draw.lognormvariate(0, TTFT_SIGMA) * TTFT_MEDIAN
+    text = REPLIES.get(temperature, REPLIES[0.2])
+    return Reply.text(text, ttft=ttft, chunk_delay=CHUNK_DELAY)
 
 
 async def stats(client: LanguageClient) -> dict[str, float]:
     command = types.ExecuteCommandParams(command="qwen-lsp.stats")
     snapshot = await client.workspace_execute_command_async(command)
+    assert isinstance(snapshot, dict)
     return {name: float(snapshot[name] or 0) for name in COUNTED}
 
 
@@ -88,10 +87,12 @@ async def ask(client: LanguageClient, uri: str, trigger: types.InlineCompletionT
 
 
 async def run(row: Row, base_url: str, suggestions: int, shown_first: bool, samples: int) -> None:
-    client = await start(base_url, invokedSuggestions=suggestions)
+    # The soak's short timeout would cut off this provider's slowest replies: the default's.
+    timeout = Settings.timeout_ms
+    client = await start(base_url, invokedSuggestions=suggestions, timeoutMs=timeout)
     kind = types.InlineCompletionTriggerKind
     for n in range(samples):
-        uri = f"file:///bench/alternatives/{row.name.replace(' ', '_')}_{n}.py"
+        uri = f"file:///bench/alternatives/{n}.py"  # the same prompts in every row
         item = types.TextDocumentItem(uri, "python", 1, f"def double_{n}(x):\n    \n")
         client.text_document_did_open(types.DidOpenTextDocumentParams(item))
         if shown_first:
@@ -132,7 +133,7 @@ async def main() -> None:
     args = parser.parse_args()
     ways = [("one", 1, False), ("three", 3, False), ("three after a shown one", 3, True)]
     rows = []
-    with FakeUpstream(Provider(seed=22).reply) as fake:
+    with FakeUpstream(reply) as fake:
         for name, suggestions, shown_first in ways:
             rows.append(Row(name))
             await run(rows[-1], fake.base_url, suggestions, shown_first, args.samples)
