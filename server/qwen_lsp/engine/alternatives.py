@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 # not hold back the answer until the request timeout.
 EXTRAS_WAIT = 2.0
 TEMPERATURE_STEP = 0.3
-HOTTEST = 1.0  # beyond this, code models drift into nonsense
+HOTTEST = 1.0  # hotter samples of code stray too far from the file to be worth showing
 
 Generate = Callable[[Prompt, Progress, float | None], Awaitable[Completion | None]]
 OnPrompt = Callable[[Prompt], None]
