@@ -88,7 +88,14 @@ async def start_server(upstream: FakeUpstream) -> AsyncIterator[StartServer]:
         caps = capabilities(client)
         if encodings is not None:
             caps.general = types.GeneralClientCapabilities(position_encodings=encodings)
-        init: dict[str, Any] = {"apiKey": TEST_KEY, "baseUrl": upstream.base_url, "debounceMs": 0}
+        # One suggestion per request unless a test asks for more: each further one is a request
+        # of its own, and most tests count the requests the fake receives.
+        init: dict[str, Any] = {
+            "apiKey": TEST_KEY,
+            "baseUrl": upstream.base_url,
+            "debounceMs": 0,
+            "invokedSuggestions": 1,
+        }
         lsp.init_result = await lsp.initialize_session(  # type: ignore[attr-defined]
             types.InitializeParams(
                 capabilities=caps,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -407,25 +406,33 @@ def test_invoke_key_asks_with_trigger_kind_invoked(editor: Editor, tmp_path: Pat
     assert editor.lua("return _G.trigger_kinds")[kinds:] == [1]  # Invoked
 
 
-@pytest.mark.xfail(
-    reason="needs the server's several suggestions on an invoked request (#22)", strict=False
-)
-def test_several_suggestions_cycle_with_a_hint(editor: Editor, tmp_path: Path) -> None:
-    answers = itertools.cycle(["urn a + b\n", "urn b + a\n", "urn sum((a, b))\n"])
-    editor.upstream.default = lambda body: Reply.text(next(answers))
+def test_an_invoked_request_offers_alternatives_to_cycle_with_a_hint(
+    editor: Editor, tmp_path: Path
+) -> None:
+    # Answered by temperature: the server sends the extra requests side by side.
+    replies = {0.2: "urn a + b\n", 0.5: "urn b + a\n", 0.8: "urn sum((a, b))\n"}
+    editor.upstream.default = lambda body: Reply.text(replies[body["temperature"]])
     editor.open(tmp_path / "calc.py", "def add(a, b):\n    ret\n")
+    received = len(editor.upstream.requests)
+    editor.nvim.input("2GA")  # moving the cursor asks on its own: one suggestion
+    assert editor.until(editor.ghost) == ["urn a + b"]
+    assert len(editor.upstream.requests) == received + 1
 
-    editor.nvim.input("2GA<M-\\>")
+    editor.nvim.input("<M-\\>")  # ask for more: the shown one is cached, two extras go up
 
-    first = editor.until(editor.ghost)
-    assert first[0].endswith(" (1/3)"), first
+    editor.until(lambda: len(editor.upstream.requests) == received + 3)
+    assert editor.until(lambda: editor.ghost() == ["urn a + b (1/3)"])
     editor.nvim.input("<M-]>")
-    second = editor.until(lambda: editor.ghost() != first and editor.ghost())
-    assert second[0].endswith(" (2/3)"), second
+    assert editor.until(lambda: editor.ghost() == ["urn b + a (2/3)"])
+    editor.nvim.input("<M-]>")
+    assert editor.until(lambda: editor.ghost() == ["urn sum((a, b)) (3/3)"])
+    editor.nvim.input("<M-]>")  # round to the first again
+    assert editor.until(lambda: editor.ghost() == ["urn a + b (1/3)"])
     editor.nvim.input("<M-[>")
-    assert editor.until(lambda: editor.ghost() == first)
-    editor.nvim.input("urn b")  # only the second one agrees
-    assert editor.until(lambda: editor.ghost() == [" + a"])
+    assert editor.until(lambda: editor.ghost() == ["urn sum((a, b)) (3/3)"])
+    editor.nvim.input("<Tab>")
+    editor.until(lambda: editor.lines()[1] != "    ret")
+    assert editor.lines() == ["def add(a, b):", "    return sum((a, b))"]
 
 
 @pytest.mark.parametrize(

@@ -63,6 +63,7 @@ class Settings:
     debounce_ms: int = 120
     max_tokens: int = 256
     temperature: float = 0.2
+    invoked_suggestions: int = 3  # suggestions to cycle through on an invoked request
     timeout_ms: int = 8000
     enable: bool = True
     exclude: tuple[str, ...] = ()
@@ -357,6 +358,7 @@ _PARSERS: dict[str, Callable[[object], Any]] = {
     "debounce_ms": _number(int, 0, 5000),
     "max_tokens": _number(int, 1, 65536),
     "temperature": _number(float, 0.0, 2.0),
+    "invoked_suggestions": _number(int, 1, 5),
     "timeout_ms": _number(int, 100, 120_000),
     "enable": _flag,
     "exclude": _strings("glob patterns"),

@@ -33,17 +33,17 @@ async def inline_completion(
     virtual = with_selection(ls.workspace, task, selected) if selected else None
     if selected and virtual:
         (sent, start, end), lead = virtual, selected.text
-    found = await _complete(ls, sent)
-    if found is None:
-        return types.InlineCompletionList(items=[])
-    text = lead + found.text
     line = task.cursor_line if start == task.offset else None  # the item starts at the cursor
-    item = types.InlineCompletionItem(
-        insert_text=text,
-        range=lsp_range(ls.workspace, task.text, start, end + found.replace_length, line),
-        command=types.Command(title="Accept", command=ACCEPT_COMMAND, arguments=[len(text)]),
-    )
-    return types.InlineCompletionList(items=[item])
+    items = []
+    for found in await _suggestions(ls, sent):
+        text = lead + found.text
+        item = types.InlineCompletionItem(
+            insert_text=text,
+            range=lsp_range(ls.workspace, task.text, start, end + found.replace_length, line),
+            command=types.Command(title="Accept", command=ACCEPT_COMMAND, arguments=[len(text)]),
+        )
+        items.append(item)
+    return types.InlineCompletionList(items=items)
 
 
 async def list_completion(
@@ -87,7 +87,21 @@ async def _complete(ls: QwenLanguageServer, task: CompletionTask | None) -> Comp
         return None
     ls.warn_if_unusable()
     found = await ls.engine.complete(task)
+    return found if _current(ls, task) else None
+
+
+async def _suggestions(ls: QwenLanguageServer, task: CompletionTask) -> list[Completion]:
+    """Several suggestions to cycle through when the user asked, else the one."""
+    count = ls.engine.settings.invoked_suggestions if task.invoked else 1
+    if count == 1:
+        found = await _complete(ls, task)
+        return [] if found is None else [found]
+    ls.warn_if_unusable()
+    several = await ls.engine.complete_alternatives(task, count)
+    return several if _current(ls, task) else []
+
+
+def _current(ls: QwenLanguageServer, task: CompletionTask) -> bool:
+    """False when the document moved on while the model was thinking: the answer is stale."""
     document = open_document(ls.workspace, task.uri)
-    if document is None or document.version != task.version:
-        return None  # the document moved on while the model was thinking: the answer is stale
-    return found
+    return document is not None and document.version == task.version
