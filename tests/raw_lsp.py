@@ -67,7 +67,9 @@ async def raw_session(
     server = RawServer(process)
     assert process.stdout is not None and process.stderr is not None
     stderr = asyncio.ensure_future(process.stderr.read())  # drained, or a full pipe blocks it
-    init = {"capabilities": capabilities or {}, "initializationOptions": options or {}}
+    # One suggestion per invoked request, as in conftest: tests count upstream requests.
+    options = {"invokedSuggestions": 1, **(options or {})}
+    init = {"capabilities": capabilities or {}, "initializationOptions": options}
     server.request(1, "initialize", init)
     server.initialize_result = (await server.answer(1))["result"]
     server.notify("initialized", {})
