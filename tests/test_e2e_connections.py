@@ -11,6 +11,7 @@ import socket
 import ssl
 import threading
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -33,27 +34,39 @@ async def until(upstream: FakeUpstream, predicate: object) -> bool:
     return await asyncio.to_thread(upstream.wait_until, predicate)  # type: ignore[arg-type]
 
 
+def waiting_for_its_head() -> Reply:
+    """A stale reply still in the model's time to first token: not even its head has come."""
+    return Reply.text("turn total\n", hang=True)
+
+
+@pytest.mark.parametrize("stale", [held, waiting_for_its_head], ids=["mid-reply", "before-head"])
 @pytest.mark.parametrize("http2", [True, False], ids=["http2", "http1.1"])
 async def test_a_stale_completion_stops_the_provider_and_the_next_one_is_answered(
-    start_server: StartServer, tls: tuple[ssl.SSLContext, Path], http2: bool
+    start_server: StartServer,
+    tls: tuple[ssl.SSLContext, Path],
+    http2: bool,
+    stale: Callable[[], Reply],
 ) -> None:
     context, certificate = tls
     reply = Reply.text("eturn 0\n")
     with FakeUpstream(reply, tls=context, http2=http2, keep_alive=True) as upstream:
-        upstream.script(held())
+        upstream.script(stale())
         env = {"SSL_CERT_FILE": str(certificate)}  # the custom CA setting users have
         lsp = await start_server(options={"baseUrl": upstream.base_url}, env=env)
         open_document(lsp, URI, "def f(total):\n    re\n")
-        stale = asyncio.ensure_future(inline(lsp, URI, types.Position(1, 6)))
-        assert await until(upstream, lambda: upstream.requests and upstream.requests[0].chunks_sent)
+        asked = asyncio.ensure_future(inline(lsp, URI, types.Position(1, 6)))
+        first = stale is held
+        assert await until(
+            upstream, lambda: upstream.requests and (upstream.requests[0].chunks_sent or not first)
+        )
 
         at = edit(lsp, URI, 2, types.Position(1, 6), "", gone=1)  # a newer request
         fresh = await inline(lsp, URI, at)
 
-        assert await stale == []
+        assert await asked == []
         assert [item.insert_text for item in fresh] == ["eturn 0"]
         assert await until(upstream, lambda: upstream.requests[0].disconnected_at is not None)
-        assert upstream.requests[0].chunks_sent == 1  # nothing more was generated for it
+        assert upstream.requests[0].chunks_sent == first  # nothing more was generated for it
         if http2:  # one stream reset, one connection for both
             assert upstream.resets == 1
             assert len(upstream.connections) == 1

@@ -31,6 +31,7 @@ from qwen_lsp import __version__
 from qwen_lsp.engine.upstream.dialects import ChatRequest, CompletionRequest, Request
 from qwen_lsp.engine.upstream.errors import UpstreamError, failure_of, from_response, translate
 from qwen_lsp.jsonio import loads
+from qwen_lsp.logs import io_event
 from qwen_lsp.settings import Settings
 
 if TYPE_CHECKING:
@@ -121,6 +122,7 @@ class Upstream:
             raise translate(exc, settings, mid_stream=False) from None
         try:
             async for chunk in stream:
+                io_event("response read")
                 text = _chunk_text(chunk, stats)
                 if text or stats.finish_reason:
                     yield text  # "" once the model finished: its reader need not wait for more
@@ -147,6 +149,7 @@ class Upstream:
             raise translate(exc, settings, mid_stream=False) from None
         try:
             async for event in _events(response.aiter_lines()):
+                io_event("response read")
                 text = _event_text(event, endpoint, stats, settings)
                 if text or stats.finish_reason:
                     yield text
@@ -179,6 +182,7 @@ def build(settings: Settings) -> AsyncOpenAI:
         verify=tls_context(),
         timeout=httpx2.Timeout(timeout, connect=min(timeout, 3.0)),
         follow_redirects=True,
+        event_hooks={"request": [_trace_writes]},
     )
     return openai.AsyncOpenAI(
         api_key=settings.api_key or "unused",  # see _auth_headers
@@ -187,6 +191,16 @@ def build(settings: Settings) -> AsyncOpenAI:
         http_client=http_client,
         default_headers=headers,
     )
+
+
+async def _trace_writes(request: httpx2.Request) -> None:
+    """Have httpcore say when the request is on the wire: an I/O event (see ``io_event``)."""
+    request.extensions["trace"] = _written
+
+
+async def _written(event: str, info: Mapping[str, Any]) -> None:
+    if event.endswith("send_request_body.complete"):
+        io_event("request written")
 
 
 def _auth_headers(settings: Settings) -> dict[str, Any]:
