@@ -33,6 +33,7 @@ import h2.config
 import h2.connection
 import h2.events
 import h2.exceptions
+import h2.settings
 
 
 @dataclass
@@ -378,6 +379,9 @@ def _handler_for(fake: FakeUpstream) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+WINDOW = 1 << 24  # bytes
+
+
 class _H2Connection:
     """One HTTP/2 connection: this thread reads frames; each request's reply plays in a thread
     of its own, on its stream."""
@@ -394,7 +398,13 @@ class _H2Connection:
 
     def run(self) -> None:
         with self.changed:
+            # Windows as large as providers' front ends give: no request waits for this thread
+            # to acknowledge what it read.
+            self.h2.local_settings = h2.settings.Settings(
+                client=False, initial_values={h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: WINDOW}
+            )
             self.h2.initiate_connection()
+            self.h2.increment_flow_control_window(WINDOW)
             self.flush()
         with contextlib.suppress(OSError):
             while data := self.sock.recv(65536):

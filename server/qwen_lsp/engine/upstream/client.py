@@ -6,8 +6,12 @@ the next request. A short timeout and no retries (a keystroke cannot wait for ei
 backs off itself), and the stream is closed the moment its output stops being useful, so the
 provider stops generating — and billing.
 
-Chat completions are the SDK's typed stream. Fill-in-the-middle endpoints differ per server (and
-Ollama's is not SSE), so they go through the SDK's generic ``post`` and are read line by line.
+Requests go through the client's generic ``post`` with the body the dialect built: the SDK's
+key, headers, errors and streams, without ``chat.completions.create`` walking every message
+through its typed-parameter transform, which cost more than the rest of a keystroke's server
+time together (``python -m bench.overhead``). Chat replies are read as the SDK's typed chunks;
+fill-in-the-middle endpoints differ per server (and Ollama's is not SSE), so they are read line
+by line.
 
 Importing the SDK and loading the CA bundle take long enough to be felt, so both happen in a
 thread (:meth:`Upstream.warm`) before the first request needs them.
@@ -22,7 +26,7 @@ import ssl
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from contextlib import aclosing
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx2
@@ -36,7 +40,7 @@ from qwen_lsp.settings import Settings
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI, RequestOptions
-    from openai.types.chat import ChatCompletionChunk, ChatCompletionMessageParam
+    from openai.types.chat import ChatCompletionChunk
 
 __all__ = ["StreamStats", "Upstream", "UpstreamError"]
 
@@ -107,16 +111,17 @@ class Upstream:
     async def _chat(self, request: ChatRequest, stats: StreamStats) -> AsyncGenerator[str, None]:
         settings, client = self._settings, await self._client()
         try:
-            stream = await client.chat.completions.create(
-                model=settings.model,
-                # Plain dicts: the SDK passes the dialect's flags in them through unchanged.
-                messages=cast("list[ChatCompletionMessageParam]", request.messages),
-                max_tokens=settings.max_tokens,
-                temperature=settings.temperature,
+            from openai import AsyncStream
+            from openai.types.chat import ChatCompletionChunk
+
+            options: RequestOptions = {"headers": _auth_headers(settings)}
+            stream = await client.post(
+                "/chat/completions",
+                cast_to=ChatCompletionChunk,
+                body=chat_body(request, settings),
+                options=options,
                 stream=True,
-                stream_options={"include_usage": True},
-                extra_body=request.extra_body,
-                extra_headers=_auth_headers(settings),
+                stream_cls=AsyncStream[ChatCompletionChunk],
             )
         except Exception as exc:
             raise translate(exc, settings, mid_stream=False) from None
@@ -160,6 +165,20 @@ class Upstream:
         finally:
             await response.aclose()
         _ended(stats)
+
+
+def chat_body(request: ChatRequest, settings: Settings) -> dict[str, Any]:
+    """A streamed chat completion: the dialect's messages (their flags, such as ``partial``,
+    ride along) and its top-level fields merged in."""
+    return {
+        "model": settings.model,
+        "messages": request.messages,
+        "max_tokens": settings.max_tokens,
+        "temperature": settings.temperature,
+        "stream": True,
+        "stream_options": {"include_usage": True},
+        **request.extra_body,
+    }
 
 
 def build(settings: Settings) -> AsyncOpenAI:
