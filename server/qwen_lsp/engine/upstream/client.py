@@ -23,10 +23,10 @@ import asyncio
 import functools
 import json
 import ssl
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import aclosing
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import httpx2
@@ -43,6 +43,8 @@ if TYPE_CHECKING:
     from openai.types.chat import ChatCompletionChunk
 
 __all__ = ["StreamStats", "Upstream", "UpstreamError"]
+
+S = TypeVar("S")  # a reply being read: the SDK's stream or an httpx response
 
 
 @dataclass
@@ -109,62 +111,84 @@ class Upstream:
             self._close_if_idle()
 
     async def _chat(self, request: ChatRequest, stats: StreamStats) -> AsyncGenerator[str, None]:
-        settings, client = self._settings, await self._client()
-        try:
-            from openai import AsyncStream
-            from openai.types.chat import ChatCompletionChunk
+        from openai import AsyncStream
+        from openai.types.chat import ChatCompletionChunk
 
-            options: RequestOptions = {"headers": _auth_headers(settings)}
-            stream = await client.post(
+        settings = self._settings
+
+        def post(client: AsyncOpenAI) -> Awaitable[AsyncStream[ChatCompletionChunk]]:
+            return client.post(
                 "/chat/completions",
                 cast_to=ChatCompletionChunk,
                 body=chat_body(request, settings),
-                options=options,
+                options=_options(settings),
                 stream=True,
                 stream_cls=AsyncStream[ChatCompletionChunk],
             )
-        except Exception as exc:
-            raise translate(exc, settings, mid_stream=False) from None
-        try:
+
+        async def texts(stream: AsyncStream[ChatCompletionChunk]) -> AsyncGenerator[str, None]:
             async for chunk in stream:
                 io_event("response read")
-                text = _chunk_text(chunk, stats)
-                if text or stats.finish_reason:
-                    yield text  # "" once the model finished: its reader need not wait for more
-        except UpstreamError:
-            raise
-        except Exception as exc:
-            raise translate(exc, settings, mid_stream=True) from None
-        finally:
-            await stream.close()
-        _ended(stats)
+                yield _chunk_text(chunk, stats)
+
+        async for text in self._read(post, texts, AsyncStream.close, stats):
+            yield text
 
     async def _fim(
         self, request: CompletionRequest, stats: StreamStats
     ) -> AsyncGenerator[str, None]:
-        settings, client, endpoint = self._settings, await self._client(), request.endpoint
+        settings, endpoint = self._settings, request.endpoint
         body = {**endpoint.body(request.prompt, settings), **request.extra_body}
         url = endpoint_url(settings.base_url, endpoint.path)
-        try:
-            options: RequestOptions = {"headers": _auth_headers(settings)}
-            response = await client.post(
+
+        def post(client: AsyncOpenAI) -> Awaitable[httpx2.Response]:
+            options = _options(settings)
+            return client.post(
                 url, cast_to=httpx2.Response, body=body, options=options, stream=True
             )
+
+        async def texts(response: httpx2.Response) -> AsyncGenerator[str, None]:
+            async for event in _events(response.aiter_lines()):
+                io_event("response read")
+                yield _event_text(event, endpoint, stats, settings)
+
+        async for text in self._read(post, texts, httpx2.Response.aclose, stats):
+            yield text
+
+    async def _read(
+        self,
+        post: Callable[[AsyncOpenAI], Awaitable[S]],
+        texts: Callable[[S], AsyncGenerator[str, None]],
+        close: Callable[[S], Awaitable[None]],
+        stats: StreamStats,
+    ) -> AsyncGenerator[str, None]:
+        """The texts of the reply to ``post``, each SDK or httpx failure translated; the reply
+        is closed however reading ends."""
+        settings = self._settings
+        client = await self._client()
+        try:
+            reply = await post(client)
         except Exception as exc:
             raise translate(exc, settings, mid_stream=False) from None
         try:
-            async for event in _events(response.aiter_lines()):
-                io_event("response read")
-                text = _event_text(event, endpoint, stats, settings)
-                if text or stats.finish_reason:
-                    yield text
+            async with aclosing(texts(reply)) as pieces:
+                async for text in pieces:
+                    if text or stats.finish_reason:
+                        yield text  # "" once the model finished: its reader need not wait
         except UpstreamError:
             raise
         except Exception as exc:
             raise translate(exc, settings, mid_stream=True) from None
         finally:
-            await response.aclose()
+            await close(reply)
         _ended(stats)
+
+
+def _options(settings: Settings) -> RequestOptions:
+    """Per request: the SDK wants a key, but a local server that takes none is sent none."""
+    import openai
+
+    return {"headers": {} if settings.api_key else {"Authorization": openai.omit}}
 
 
 def chat_body(request: ChatRequest, settings: Settings) -> dict[str, Any]:
@@ -204,7 +228,7 @@ def build(settings: Settings) -> AsyncOpenAI:
         event_hooks={"request": [_trace_writes]},
     )
     return openai.AsyncOpenAI(
-        api_key=settings.api_key or "unused",  # see _auth_headers
+        api_key=settings.api_key or "unused",  # see _options
         base_url=settings.base_url,
         max_retries=0,
         http_client=http_client,
@@ -220,13 +244,6 @@ async def _trace_writes(request: httpx2.Request) -> None:
 async def _written(event: str, info: Mapping[str, Any]) -> None:
     if event.endswith("send_request_body.complete"):
         io_event("request written")
-
-
-def _auth_headers(settings: Settings) -> dict[str, Any]:
-    """Per request: the SDK wants a key, but a local server that takes none is sent none."""
-    import openai
-
-    return {} if settings.api_key else {"Authorization": openai.omit}
 
 
 @functools.cache
