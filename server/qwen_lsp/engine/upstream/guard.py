@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 # again, the next one probes the provider. A kind, unlike the plain "ready" of an answer, because
 # the problem is not known to be over: its one message is not shown again if the probe fails.
 RESUMED = Status("ready", "resumed", "the pause is over; the next request tries the provider again")
-# Made once: a status is a value, and one made per request costs it 30 µs (cold).
+# Made once: a status is a value, and every request publishes these.
 BUSY, READY = Status("busy"), Status("ready")
 
 
