@@ -311,7 +311,8 @@ def _handler_for(fake: FakeUpstream) -> type[BaseHTTPRequestHandler]:
             if isinstance(sock, ssl.SSLSocket) and sock.selected_alpn_protocol() == "h2":
                 _H2Connection(fake, sock, self.connected_at).run()
             else:
-                super().handle()
+                with contextlib.suppress(ConnectionError):  # a hang-up between two requests
+                    super().handle()
 
         def do_POST(self) -> None:
             fake.touch(lambda: fake.idle.discard(self.request))
