@@ -15,32 +15,29 @@ typed-through cache. Per keystroke:
   legs — from the keystroke to the request at the provider, and from the provider's last chunk
   to the answer at the client. It also holds the client's JSON, the pipe, and the fake's HTTP
   and TLS work in this process, so it is an upper bound;
-- **round trip** (hits): the client's wall time from request to answer;
-- **the openai SDK alone**: the CPU time of the same streams read with the openai SDK and
-  nothing else (``post`` and ``aiter_lines``, in a process of its own), for comparison: the
-  server used it until it cost more than its worth (``engine/upstream/client.py``).
+- **round trip** (hits): the client's wall time from request to answer.
 
-The https rows use a self-signed certificate the server is told to trust. ``opened ahead`` counts
-the requests that came over a connection opened before their keystroke: the others paid a TCP
-(and TLS) handshake on the way, which on a real network is two or three round trips.
+The budget: a miss on a 20,000-line file may cost up to 5 ms p50 of server time.
+
+The https rows use a self-signed certificate the server is told to trust (SSL_CERT_FILE).
+``warm`` counts the requests that came over a connection opened before their keystroke: the others
+paid a TCP (and TLS) handshake on the way, which on a real network is two or three round trips.
+
+    python -m bench.overhead                            # this checkout
+    python -m bench.overhead --baseline ../old/server   # and another one, in the same run
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import itertools
 import math
-import multiprocessing
-import os
 import tempfile
-import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-import httpx2
-import openai
 from tests.fake_upstream import FakeUpstream, Received, Reply, self_signed
 
 from bench.editor import Editor
@@ -77,7 +74,6 @@ class Keystrokes:
     to_provider: list[float] = field(default_factory=list)  # keystroke → request at the fake
     from_provider: list[float] = field(default_factory=list)  # last chunk → answer
     opened_ahead: int = 0
-    sdk_cpu: list[float] = field(default_factory=list)  # the same streams, the SDK alone
     # The server's own time, from its I/O events: keystroke → request written, and last
     # response read → answer written (a hit: keystroke → answer written, in ``server_to``).
     server_to: list[Span] = field(default_factory=list)
@@ -158,7 +154,10 @@ async def measure(
         context, certificate = self_signed(Path(directory))
         if https:
             env = {**env, "SSL_CERT_FILE": str(certificate)}
-        with FakeUpstream(reply, tls=context if https else None) as fake:
+        # Kept alive, as providers do; over https HTTP/2 is offered, as providers do.
+        with FakeUpstream(
+            reply, tls=context if https else None, keep_alive=True, http2=https
+        ) as fake:
             editor = Editor()
             await editor.start(env, {"baseUrl": fake.base_url, "debounceMs": 0})
             try:
@@ -176,36 +175,7 @@ async def measure(
                 server_time(misses, editor, missed, upstream=True)
                 server_time(hits, editor, range(missed.stop, len(editor.answers)), upstream=False)
                 return misses, hits
-            spawn = multiprocessing.get_context("spawn")  # no fork of a process with threads
-            with ProcessPoolExecutor(1, mp_context=spawn) as pool:
-                cert = str(certificate) if https else ""
-                job = pool.submit(sdk_streams, fake.base_url, cert, SAMPLES)
-                misses.sdk_cpu = await asyncio.wrap_future(job)
     return misses, hits
-
-
-def sdk_streams(base_url: str, certificate: str, samples: int) -> list[float]:
-    """CPU seconds of each of ``samples`` streams read with the SDK alone (run in a child)."""
-    if certificate:
-        os.environ["SSL_CERT_FILE"] = certificate
-
-    async def streams() -> list[float]:
-        client = openai.AsyncOpenAI(api_key="bench", base_url=base_url, max_retries=0)
-        body = {"model": "m", "messages": [{"role": "user", "content": "x"}], "stream": True}
-        cpu: list[float] = []
-        for _ in range(samples + 2):  # the first two open the pool and import lazily
-            started = time.process_time()
-            response = await client.post(
-                "/chat/completions", cast_to=httpx2.Response, body=body, stream=True
-            )
-            async for _line in response.aiter_lines():
-                pass
-            await response.aclose()
-            cpu.append(time.process_time() - started)
-        await client.close()
-        return cpu[2:]
-
-    return asyncio.run(streams())
 
 
 async def overhead(lines: int, env: dict[str, str]) -> str:
@@ -214,10 +184,10 @@ async def overhead(lines: int, env: dict[str, str]) -> str:
         f"misses streamed at {1 / CHUNK_DELAY:.0f} tokens/s)",
         "",
         "| file | miss: server time (to the provider + after the reply) | miss: of it, work "
-        "| miss: added latency at the client | miss: server CPU | miss: the openai SDK alone "
-        "| opened ahead | typed-through hit: server time | hit: of it, work | hit: round trip "
+        "| miss: added latency at the client | miss: server CPU "
+        "| warm | typed-through hit: server time | hit: of it, work | hit: round trip "
         "| hit: server CPU |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for size, https in ((200, False), (lines, False), (lines, True)):
         misses, hits = await measure(size, env, https)
@@ -228,7 +198,7 @@ async def overhead(lines: int, env: dict[str, str]) -> str:
         rows.append(
             f"| {size:,} lines, {'https' if https else 'http'} | {spread(walls(server))} "
             f"({spread(walls(to))} + {spread(walls(after))}) | {spread(cpus(server))} "
-            f"| {spread(added)} | {spread(misses.cpu)} | {spread(misses.sdk_cpu)} "
+            f"| {spread(added)} | {spread(misses.cpu)} "
             f"| {misses.opened_ahead}/{SAMPLES} | {spread(walls(traced_hits.server_to))} "
             f"| {spread(cpus(traced_hits.server_to))} "
             f"| {spread(hits.trips)} | {spread(hits.cpu)} |"
@@ -254,3 +224,53 @@ def spread(seconds: list[float]) -> str:
     if not seconds:
         return "—"
     return f"{median(seconds) * 1000:.1f} / {percentile(seconds, 0.95) * 1000:.1f}"
+
+
+BUDGET = 0.005  # seconds of server time, p50, for a miss on a large file
+
+
+async def budget(lines: int, baselines: list[str]) -> str:
+    """The server time of misses and hits on a ``lines``-line file, against the budget; with
+    ``baselines`` (other checkouts' ``server`` folders) measured in the same run."""
+    from bench.lifecycle import server_env  # which imports this module
+
+    servers: list[tuple[str, str | None]] = [("this checkout", None)]
+    servers += [(f"baseline ({baseline})", baseline) for baseline in baselines]
+    rows = [
+        f"**server time per keystroke, {lines:,}-line file** ({SAMPLES} keystrokes each, "
+        f"p50 / p95 ms; budget for a miss: {BUDGET * 1000:.0f} ms p50)",
+        "",
+        "| server | miss, http (to the provider + after the reply) | of it, work | miss, https "
+        "| of it, work | typed-through hit | miss within budget |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    with tempfile.TemporaryDirectory() as state:
+        for name, server in servers:
+            env = server_env(state)
+            if server is not None:
+                env["PYTHONPATH"] = str(Path(server).resolve())
+            cells, within = [], True
+            for https in (False, True):
+                misses, hits = await measure(lines, env, https, traced=True)
+                to, after = misses.server_to, misses.server_after
+                server_time = added_up(to, after)
+                within = within and median(walls(server_time)) <= BUDGET
+                parts = f"{spread(walls(to))} + {spread(walls(after))}"
+                cells += [f"{spread(walls(server_time))} ({parts})", spread(cpus(server_time))]
+            cells.append(spread(walls(hits.server_to)))
+            rows.append(f"| {name} | {' | '.join(cells)} | {'yes' if within else 'no'} |")
+    return "\n".join(rows)
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--lines", type=int, default=20_000)
+    parser.add_argument(
+        "--baseline", action="append", default=[], help="the server folder of another checkout"
+    )
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    arguments = parse()
+    print(asyncio.run(budget(arguments.lines, arguments.baseline)))

@@ -5,10 +5,11 @@
 
 Every run starts a fresh server (``python -m qwen_lsp`` over stdio, as an editor does):
 
-- **start**: from spawning the process to the answer to ``initialize``;
+- **start**: from spawning the process to the answer to ``initialize`` (the budget: 1 s);
 - **first completion**: the user types a second after the server started, and asks (an invoked
   request, so no debounce). From the request to its answer, against the fake upstream with a
-  30 ms time to first token; http, and https with a self-signed certificate.
+  30 ms time to first token; http, and https (HTTP/2 offered) with a self-signed certificate.
+  The openai SDK is imported in the background from the start: by then it is ready.
 
 Medians of ``--runs`` runs. ``--baseline`` is the ``server`` folder of another checkout, run by
 the same interpreter; its row's ratios are against this checkout's.
@@ -63,7 +64,8 @@ async def measure(server: str | None, runs: int, directory: Path) -> list[float]
     firsts: dict[bool, list[float]] = {False: [], True: []}
     for https in (False, True):
         reply = Reply.text("eturn sum(values)\n", ttft=0.03)
-        with FakeUpstream(reply, tls=context if https else None) as fake:
+        tls = context if https else None
+        with FakeUpstream(reply, tls=tls, keep_alive=True, http2=https) as fake:
             scheme_env = {**env, "SSL_CERT_FILE": str(certificate)} if https else env
             for _ in range(runs):
                 start, first = await run_once(fake, scheme_env)

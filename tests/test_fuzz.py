@@ -65,15 +65,14 @@ def test_a_reply_that_repeats_the_suffix_does_not_duplicate_it(
      '{"response": "x", "done": false}', "data: [1, 2]", 'data: "str"', "data: null"]),
     max_size=12))  # fmt: skip
 def test_event_parser_yields_only_objects(lines: list[str]) -> None:
-    async def source() -> AsyncIterator[list[str]]:
+    async def source() -> AsyncIterator[str]:
         for line in lines:
-            yield [line]
+            yield line
 
-    async def collect() -> list[list[object]]:
-        return [batch async for batch in _events(source())]
+    async def collect() -> list[object]:
+        return [event async for event in _events(source())]
 
-    for batch in asyncio.run(collect()):
-        assert batch and all(isinstance(event, dict) for event in batch)
+    assert all(isinstance(event, dict) for event in asyncio.run(collect()))
 
 
 sse_events = st.lists(

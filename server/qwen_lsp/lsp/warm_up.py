@@ -1,9 +1,10 @@
 """One-time work done right after start-up, so that the first keystroke does not wait for it.
 
-The first ``didOpen``, ``didChange`` and completion request would each pay for work no later one
-does: cattrs writing the converters for their message types, the dialect's module imported, the
-exclusion patterns compiled. Done once the client is initialized, it costs nobody a wait: the
-user has not typed yet.
+The first ``didOpen``, ``didChange`` and completion request would each pay for work that no
+later one does: cattrs writing the converters for their message types, the dialect's module
+imported, the exclusion patterns compiled. Done once the client is
+initialized, it costs nobody a wait: the user has not typed yet. (The openai SDK is imported, and
+the CA bundle loaded, in a thread as soon as settings are applied: ``Upstream.warm``.)
 """
 
 from __future__ import annotations

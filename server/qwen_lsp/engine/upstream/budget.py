@@ -20,8 +20,8 @@ from qwen_lsp.settings import Settings
 
 PAID_DEFAULTS = (60, 300_000, 10_000_000)  # requests/min, tokens/min, tokens/day
 WINDOW = 60.0
-# Seconds between looks at the date: a look costs a request 57 µs (cold; the C library checks the
-# time zone file each time), and a day's budget may as well start a minute after midnight.
+# Seconds between looks at the date: a look is not free (the C library checks the time zone file
+# each time), and a day's budget may as well start a minute after midnight.
 DAY_CHECK = 60.0
 
 

@@ -15,6 +15,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import httpx2
+
 from qwen_lsp.providers import PRESETS, provider_at
 from qwen_lsp.settings import Settings
 
@@ -107,12 +109,32 @@ def from_response(failure: Failure, settings: Settings) -> UpstreamError:
     return UpstreamError("bad_request", f"{who} refused the request ({detail}).")
 
 
+def translate(exc: BaseException, settings: Settings, mid_stream: bool) -> UpstreamError:
+    """The error for anything the SDK or httpx raised: an error status, an error event inside a
+    stream, a failure of the network, or a reply that could not be read."""
+    import openai  # imported by then: the client that raised it is the SDK's
+
+    if isinstance(exc, UpstreamError):
+        return exc
+    if isinstance(exc, openai.APIStatusError):
+        failure = failure_of(exc.status_code, exc.body, exc.response.headers)
+        return from_response(failure, settings)
+    connection = isinstance(exc, openai.APIConnectionError)
+    if isinstance(exc, openai.APIError) and not connection and exc.body is not None:
+        return from_response(failure_of(0, exc.body, {}), settings)  # an error event mid-stream
+    if isinstance(exc, (openai.APIConnectionError, httpx2.HTTPError, OSError)):
+        return from_transport(exc, settings, mid_stream)
+    # A value no provider should send: no JSON, a count that is no number, choices that are none.
+    message = f"The provider's reply could not be read ({type(exc).__name__})."
+    return UpstreamError("stream", message)
+
+
 def from_transport(exc: BaseException, settings: Settings, mid_stream: bool) -> UpstreamError:
     """The error for a request that got no HTTP answer: DNS, TLS, refused, timed out, dropped."""
     host = urlsplit(settings.base_url).netloc or settings.base_url
     chain = list(_causes(exc))
     names = " ".join(type(e).__name__ for e in chain).lower()
-    if "localprotocolerror" in names:  # a request of ours h11 would not write: the key's header
+    if "localprotocolerror" in names:  # a request httpx would not write: the key's header
         return UpstreamError(
             "auth",
             "The API key holds a line break or another character an HTTP header cannot carry, "
