@@ -8,7 +8,7 @@ import pytest
 
 from qwen_lsp.engine.context.indent_style import detect_indent
 from qwen_lsp.engine.postprocess import Cursor
-from qwen_lsp.engine.postprocess.block_scope import block_scope
+from qwen_lsp.engine.postprocess.scope import block_scope
 from qwen_lsp.engine.postprocess.bracket_balance import bracket_balance
 from qwen_lsp.engine.postprocess.brackets import replaced_length
 from qwen_lsp.engine.postprocess.line_overlap import drop_line_overlap

@@ -110,7 +110,7 @@ def sample_points(files: list[Path], count: int, seed: int) -> list[Sample]:
         attempts += 1
         path = rng.choice(files)
         if path not in texts:
-            texts[path] = _read(path)
+            texts[path] = read_code(path)
         text = texts[path]
         if not text:
             continue
@@ -194,7 +194,8 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" \t"))
 
 
-def _read(path: Path) -> str | None:
+def read_code(path: Path) -> str | None:
+    """The file's text, or None for what is no code to sample: unreadable, binary, huge."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):

@@ -14,7 +14,7 @@ from qwen_lsp.engine.postprocess.brackets import (
     replaced_length,
     scan,
 )
-from qwen_lsp.engine.postprocess.cursor import Cursor
+from qwen_lsp.engine.postprocess.cursor import Cursor, indent_of
 
 
 def bracket_balance(text: str, cursor: Cursor) -> str:
@@ -25,8 +25,23 @@ def bracket_balance(text: str, cursor: Cursor) -> str:
     provided = len(_leading_closers(after))
     closes = [index for index, ch in scan(text, cursor).outer if ch in CLOSERS]
     allowed = max(0, waiting - provided)
-    # Without closers after the cursor an unmatched one is the model's (or prose): keep it.
-    return text[: closes[allowed]].rstrip() if provided and len(closes) > allowed else text
+    if not provided:
+        return text  # without closers after the cursor an unmatched one is the model's (or prose)
+    for index in closes[allowed:]:
+        if not _closes_inner_block(text, index, cursor):
+            return text[:index].rstrip()
+    return text
+
+
+def _closes_inner_block(text: str, index: int, cursor: Cursor) -> bool:
+    """The closer starts a line indented deeper than the closing line below the cursor, so it
+    closes a block inside the one that line closes: an opener further up than the count of
+    waiting closers reads (its last lines) was missed."""
+    start = text.rfind("\n", 0, index) + 1
+    if not start or text[start:index].strip(CLOSERS + " \t"):
+        return False
+    closing = next((line for line in cursor.below[:1] if line.lstrip()[:1] in CLOSERS), None)
+    return closing is not None and indent_of(text[start:index]) > indent_of(closing)
 
 
 def _leading_closers(text: str) -> str:

@@ -69,7 +69,15 @@ def expected_closers(before: str) -> str:
     Read from its last lines only: enough for the current statement, cheap, and a stray bracket
     in an old comment cannot skew it much. Strings end at a line end.
     """
-    stack: list[str] = []
+    quote, stack = open_brackets(before)
+    return quote + "".join(closer for closer, _ in reversed(stack))
+
+
+@lru_cache(maxsize=8)
+def open_brackets(before: str) -> tuple[str, list[tuple[str, str]]]:
+    """The quote the text leaves open, and for each bracket it leaves open (outermost first) its
+    closer and the line that opened it; read as :func:`expected_closers` says."""
+    stack: list[tuple[str, str]] = []
     quote = ""
     for line in before.split("\n")[-_CONTEXT_LINES:]:
         quote, escaped = "", False
@@ -84,10 +92,10 @@ def expected_closers(before: str) -> str:
             elif ch in QUOTES:
                 quote = ch
             elif ch in PAIRS:
-                stack.append(PAIRS[ch])
-            elif ch in CLOSERS and stack and stack[-1] == ch:
+                stack.append((PAIRS[ch], line))
+            elif ch in CLOSERS and stack and stack[-1][0] == ch:
                 stack.pop()
-    return quote + "".join(reversed(stack))
+    return quote, stack
 
 
 def replaced_length(text: str, cursor: Cursor) -> int:

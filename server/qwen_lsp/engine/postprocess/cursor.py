@@ -42,9 +42,10 @@ class Cursor:
 
     @cached_property
     def below(self) -> list[str]:
-        """The non-blank lines after the cursor's line, stripped (the first few are enough)."""
+        """The non-blank lines after the cursor's line, without trailing whitespace (the first few
+        are enough)."""
         lines = self.after.split("\n", 40)[1:40]
-        return [line.strip() for line in lines if line.strip()]
+        return [line.rstrip() for line in lines if line.strip()]
 
 
 def indent_of(line: str) -> int:

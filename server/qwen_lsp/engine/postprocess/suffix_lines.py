@@ -1,14 +1,18 @@
 """Stop where the completion runs into the lines right below the cursor.
 
 A match needs up to three lines in a row to agree, so a common line such as ``}`` or ``return``
-inside the completion is not taken for the start of the code below.
+inside the completion is not taken for the start of the code below. A line of only closing
+brackets must also agree in indentation: ``    }`` closing an inner block is not the ``}`` below.
 """
 
 from __future__ import annotations
 
-from qwen_lsp.engine.postprocess.cursor import Cursor
+import re
+
+from qwen_lsp.engine.postprocess.cursor import Cursor, indent_of
 
 WINDOW = 3
+_WORD = re.compile(r"\w")
 
 
 def drop_suffix_lines(text: str, cursor: Cursor) -> str:
@@ -18,9 +22,16 @@ def drop_suffix_lines(text: str, cursor: Cursor) -> str:
     lines = text.split("\n")
     # The first line only counts when it is a whole line, not the end of the cursor's line.
     first = 0 if not cursor.line_before.strip() else 1
-    code = [(index, line.strip()) for index, line in enumerate(lines) if line.strip()]
-    for position, (index, stripped) in enumerate(code):
+    whole = [cursor.line_before + lines[0], *lines[1:]]
+    code = [(index, line) for index, line in enumerate(whole) if line.strip()]
+    for position, (index, _) in enumerate(code):
         ahead = [line for _, line in code[position : position + len(below)]]
-        if index >= first and stripped == below[0] and ahead == below[: len(ahead)]:
+        if index >= first and all(map(_same, ahead, below)):
             return "\n".join(lines[:index])
     return text
+
+
+def _same(line: str, below: str) -> bool:
+    if line.strip() != below.strip():
+        return False
+    return indent_of(line) == indent_of(below) or _WORD.search(below) is not None
