@@ -108,7 +108,9 @@ def misses(samples: list[Sample], got: list[str]) -> Iterator[str]:
     for s, g in zip(samples, got, strict=True):
         if s.hidden != g:
             line = s.text.count("\n", 0, s.offset) + 1
-            same = next((i for i, (a, b) in enumerate(zip(s.hidden, g)) if a != b), None)
+            same = next(
+                (i for i, (a, b) in enumerate(zip(s.hidden, g, strict=False)) if a != b), None
+            )
             at = max(0, (min(len(s.hidden), len(g)) if same is None else same) - 40)
             yield (
                 f"  {s.kind:12} {s.path}:{line} (from character {at})\n"

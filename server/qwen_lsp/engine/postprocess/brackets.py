@@ -76,26 +76,42 @@ def expected_closers(before: str) -> str:
 @lru_cache(maxsize=8)
 def open_brackets(before: str) -> tuple[str, list[tuple[str, str]]]:
     """The quote the text leaves open, and for each bracket it leaves open (outermost first) its
-    closer and the line that opened it; read as :func:`expected_closers` says."""
+    closer and the line that opened it; read as :func:`expected_closers` says.
+
+    A line above the cursor's leaves no string open: a quote it does not close is no string's
+    (a Rust lifetime such as ``&'a str``, an apostrophe in a comment) and is read over.
+    """
     stack: list[tuple[str, str]] = []
+    lines = before.split("\n")[-_CONTEXT_LINES:]
     quote = ""
-    for line in before.split("\n")[-_CONTEXT_LINES:]:
-        quote, escaped = "", False
-        for ch in line:
-            if quote:
-                if escaped:
-                    escaped = False
-                elif ch == "\\":
-                    escaped = True
-                elif ch == quote:
-                    quote = ""
-            elif ch in QUOTES:
-                quote = ch
-            elif ch in PAIRS:
-                stack.append((PAIRS[ch], line))
-            elif ch in CLOSERS and stack and stack[-1][0] == ch:
-                stack.pop()
+    for number, line in enumerate(lines):
+        kept, skipped = len(stack), set[int]()
+        quote, opened_at = _scan_line(line, stack, skipped)
+        while quote and number < len(lines) - 1:
+            del stack[kept:]
+            skipped.add(opened_at)
+            quote, opened_at = _scan_line(line, stack, skipped)
     return quote, stack
+
+
+def _scan_line(line: str, stack: list[tuple[str, str]], skipped: set[int]) -> tuple[str, int]:
+    """Push and pop the line's brackets; the quote it leaves open and where, or ("", -1)."""
+    quote, opened_at, escaped = "", -1, False
+    for column, ch in enumerate(line):
+        if quote:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == quote:
+                quote = ""
+        elif ch in QUOTES and column not in skipped:
+            quote, opened_at = ch, column
+        elif ch in PAIRS:
+            stack.append((PAIRS[ch], line))
+        elif ch in CLOSERS and stack and stack[-1][0] == ch:
+            stack.pop()
+    return quote, opened_at
 
 
 def replaced_length(text: str, cursor: Cursor) -> int:
