@@ -59,6 +59,11 @@ def test_golden_file_is_read() -> None:
         ("if a {║\n}\nb()", "\n  if c {\n  }\n", False),
         ("if a {║\n}\nb()", "\n  if c {\n  }\n  d()\n", False),
         ("if a {║\n}\nb()", "\n  if c {\n  }\n  d()\n}\nb()\n", True),
+        # a body goes on after its nested block, up to the end of the function
+        ("def f():\n    ║", "if x:\n        a()\n    b()\n", False),
+        ("def f():\n    ║", "if x:\n        a()\n    b()\ndef g():\n", True),
+        ("function f() {\n  if (a) {\n    go();║", "\n  }\n  done();\n", False),
+        ("function f() {\n  if (a) {\n    go();║", "\n  }\n  done();\n}\n", True),
     ],
 )
 def test_stream_stop_rule(marked: str, streamed: str, finished: bool) -> None:

@@ -1,4 +1,4 @@
-"""Cursor points for each situation of the scope table, with the truth read off the code's structure.
+"""Cursor points for each situation of the scope table, the truth read off the code's structure.
 
 The hidden code ends where the code's structure says, not where the rules under test would cut:
 Python's own parser gives Python's statements and blocks; for brace languages a lexer that skips
@@ -19,6 +19,7 @@ import ast
 import random
 import re
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 
 from qwen_lsp.evaluation.sampling import MAX_HIDDEN_LINES, Sample, read_code
@@ -170,7 +171,7 @@ def _python_opener(node: ast.stmt, at: _Lines) -> list[tuple[int, int]]:
 
 def _python_after_block(block: list[ast.stmt], at: _Lines) -> list[tuple[int, int]]:
     found = []
-    for nested, following in zip(block, block[1:], strict=False):
+    for nested, following in pairwise(block):
         if isinstance(nested, _DEFINITIONS) or not list(_blocks(nested)):
             continue
         last = (nested.end_lineno or 0) - 1
@@ -209,7 +210,7 @@ def brace_spots(text: str, suffix: str) -> Spots:
     found: Spots = {kind: [] for kind in SITUATIONS}
     for opener, chain in chains.items():
         found["opener"].append((at.end(opener), at.end(chain[-1])))
-        for head, close in zip(chain, chain[1:], strict=False):
+        for head, close in pairwise(chain):
             _brace_body(head, close, text, at, depths, found)
             found["after-block"].extend(_brace_after_block(head, close, at, depths, chains))
     return found

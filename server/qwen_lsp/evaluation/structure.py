@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 _OPENERS, _CLOSERS = "([{", ")]}"
 _TOKEN = re.compile(r"//|/\*|[\"'`(\[{)\]}/\n]|\br#*\"")
-_REGEX_AFTER = tuple("(,=:[!&|?{};+-*%<>~^") + ("return", "typeof", "case")
+_REGEX_AFTER = (*"(,=:[!&|?{};+-*%<>~^", "return", "typeof", "case")
 _RUST_RAW = re.compile(r"r(#*)\"")
 
 

@@ -1,9 +1,10 @@
 """What we keep of the model's reply: an ordered list of small pure filters.
 
 Each filter is ``(text, cursor) -> text`` and lives in its own module. ``PREPARE`` undoes what
-chat models wrap around code, ``SCOPE`` decides where the completion ends (the table is in :mod:`scope`;
-it doubles as the stream's stop rule), ``FINISH`` tidies the result. The completion's range is widened last, over an
-auto-closed rest of the line that the completion rewrites.
+chat models wrap around code, ``SCOPE`` decides where the completion ends (its table is in
+:mod:`scope`; it doubles as the stream's stop rule), ``FINISH`` tidies the result. The
+completion's range is widened last, over an auto-closed rest of the line that the completion
+rewrites.
 """
 
 from __future__ import annotations
