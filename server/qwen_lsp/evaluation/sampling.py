@@ -5,8 +5,9 @@ Two kinds, alternating:
 - ``mid-line``: the cursor inside a bracket pair on one line; hidden up to the closing bracket
   (``print(a, ║b)`` hides ``b``), so code follows the cursor on its line.
 - ``end-of-line``: the cursor somewhere in a line's code; hidden to the end of the line and, when
-  the line opens a block (the next code line is indented deeper), the whole block — including a
-  closing line such as ``}`` at the line's own indentation.
+  the line opens a block (the next code line is indented deeper), the whole block with its
+  continuation clauses (``else:``, ``} catch (e) {``) and a closing line such as ``}`` at the
+  line's own indentation.
 
 Hidden text never ends in whitespace: a completion is compared without its trailing whitespace.
 """
@@ -14,6 +15,7 @@ Hidden text never ends in whitespace: a completion is compared without its trail
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,6 +66,7 @@ MAX_HIDDEN_LINES = 15  # longer blocks are not what a completion of a few hundre
 KINDS = ("mid-line", "end-of-line")
 _BLOCK_CLOSERS = ("}", ")", "]", "end", "fi", "done", "esac", "</")
 _PAIRS = {"(": ")", "[": "]", "{": "}"}
+_CLAUSE = re.compile(r"[})\]]*\s*(?:else|elif|except|catch|finally)\b")
 
 
 @dataclass(frozen=True)
@@ -168,7 +171,11 @@ def block_end(lines: list[str], index: int) -> int:
         if _indent(line) > base:
             last = number
             continue
-        if last > index and _indent(line) == base and line.lstrip().startswith(_BLOCK_CLOSERS):
+        back_at_base = last > index and _indent(line) == base
+        if back_at_base and _CLAUSE.match(line.lstrip()):
+            last = number  # `else:`, `} catch (e) {`: the block goes on
+            continue
+        if back_at_base and line.lstrip().startswith(_BLOCK_CLOSERS):
             last = number
         break
     return last
