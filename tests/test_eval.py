@@ -125,6 +125,7 @@ def test_source_files_skip_vendored_trees_and_secrets(tmp_path: Path) -> None:
         (["x = 1", "y = 2"], 0, 0),
         (["if a:", "    b()", "else:", "    c()", "d()"], 0, 3),
         (["if (a) {", "  b();", "} else {", "  c();", "}", "d();"], 0, 4),
+        (["\tcase 1:", "\t\ta()", "\t}"], 0, 1),  # the `}` closes the switch, not the case
         (["call(", "    a,", ")"], 0, 2),
     ],
 )

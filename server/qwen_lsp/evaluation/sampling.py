@@ -175,7 +175,8 @@ def block_end(lines: list[str], index: int) -> int:
         if back_at_base and _CLAUSE.match(line.lstrip()):
             last = number  # `else:`, `} catch (e) {`: the block goes on
             continue
-        if back_at_base and line.lstrip().startswith(_BLOCK_CLOSERS):
+        # `}` closes the block if the line opened it; after `case x:` it is the switch's.
+        if back_at_base and line.lstrip().startswith(_BLOCK_CLOSERS) and _opens(lines[index]):
             last = number
         break
     return last
@@ -183,6 +184,16 @@ def block_end(lines: list[str], index: int) -> int:
 
 def bracket_pairs(line: str) -> list[tuple[int, int]]:
     """(opener, closer) columns of the bracket pairs within one line, skipping string literals."""
+    return _brackets(line)[0]
+
+
+def _opens(line: str) -> bool:
+    """The line leaves a bracket open: ``if (x) {``, ``foo(``."""
+    return bool(_brackets(line)[1])
+
+
+def _brackets(line: str) -> tuple[list[tuple[int, int]], list[tuple[int, str]]]:
+    """The line's bracket pairs, and the brackets it leaves open."""
     pairs, stack = [], []
     quote = ""
     for column, ch in enumerate(line):
@@ -194,7 +205,7 @@ def bracket_pairs(line: str) -> list[tuple[int, int]]:
             stack.append((column, _PAIRS[ch]))
         elif stack and ch == stack[-1][1]:
             pairs.append((stack.pop()[0], column))
-    return pairs
+    return pairs, stack
 
 
 def _indent(line: str) -> int:

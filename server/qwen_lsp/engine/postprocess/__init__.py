@@ -64,8 +64,8 @@ def prepare(cursor: Cursor) -> None:
     below it, the brackets still open), so that ``clean`` does not at the end of the reply, on
     the user's wait: 0.12 ms of a cold ``clean``'s 0.27 ms."""
     _ = cursor.line_before, cursor.line_after, cursor.closers_after, cursor.below
-    expected_closers(cursor.before)
-    definition_body(cursor.before)
+    expected_closers(cursor.before, cursor.lifetimes)
+    definition_body(cursor.before, cursor.lifetimes)
 
 
 def complete_lines(raw: str) -> str:

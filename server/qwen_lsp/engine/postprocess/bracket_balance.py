@@ -21,7 +21,7 @@ def bracket_balance(text: str, cursor: Cursor) -> str:
     if not provided:
         return text  # without closers after the cursor an unmatched one is the model's (or prose)
     found = scan(text, cursor)
-    _, waiting = open_brackets(cursor.before)  # outermost first
+    _, waiting = open_brackets(cursor.before, cursor.lifetimes)  # outermost first
     closes = [index for index, ch in found.outer if ch in CLOSERS]
     allowed = max(0, len(waiting) - max(0, provided - found.unclosed))
     closing = _closing_indent(cursor)

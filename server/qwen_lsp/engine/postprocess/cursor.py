@@ -36,6 +36,11 @@ class Cursor:
         return _CLOSERS_ONLY.fullmatch(self.line_after.strip()) is not None
 
     @property
+    def lifetimes(self) -> bool:
+        """Its language writes lifetimes with a quote (``&'a str``): not every ``'`` opens one."""
+        return self.language_id == "rust"
+
+    @property
     def mid_line(self) -> bool:
         """Code follows the cursor on its line, so the completion must fit on that line."""
         return bool(self.line_after.strip()) and not self.closers_after

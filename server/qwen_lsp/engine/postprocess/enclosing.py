@@ -30,10 +30,10 @@ _COMMENT = ("#", "//", "/*", "*", "--")
 
 
 @lru_cache(maxsize=8)  # called for every stream chunk with the same prefix
-def statement_indent(before: str) -> int:
+def statement_indent(before: str, lifetimes: bool = False) -> int:
     """Indentation of the statement the cursor's line belongs to: a line inside a ``(`` or ``[``
     opened further up (``def f(a,⏎      b):``) goes on with the statement of the opener's line."""
-    _, stack = open_brackets(before[: before.rfind("\n") + 1])
+    _, stack = open_brackets(before[: before.rfind("\n") + 1], lifetimes)
     line = before[before.rfind("\n") + 1 :]
     for closer, opened_on in reversed(stack):
         if closer == "}":
@@ -43,10 +43,10 @@ def statement_indent(before: str) -> int:
 
 
 @lru_cache(maxsize=8)
-def definition_body(before: str) -> int:
+def definition_body(before: str, lifetimes: bool = False) -> int:
     """Indentation of the body of the definition around the end of ``before`` (0: top level)."""
     lines = before.split("\n")
-    level = statement_indent(before)
+    level = statement_indent(before, lifetimes)
     for line in reversed(lines[:-1]):
         stripped = line.strip()
         if not stripped or indent_of(line) >= level or stripped.startswith(_COMMENT):

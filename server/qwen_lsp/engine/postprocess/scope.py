@@ -26,6 +26,7 @@ In every case the completion also ends where it meets the code below the cursor
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from qwen_lsp.engine.postprocess.brackets import scan
 from qwen_lsp.engine.postprocess.cursor import Cursor, indent_of
@@ -39,12 +40,13 @@ _CLAUSE = re.compile(r"[})\]]*\s*\.?(?:else|elif|except|catch|finally|then)\b")
 
 def block_scope(text: str, cursor: Cursor) -> str:
     lines = text.split("\n")
+    continued = scan(text, cursor).continued
     if not cursor.line_before.strip():
-        end = _body_end(lines, len(cursor.line_before), _closing_line(text, cursor))
-    elif _opens_block(lines, statement_indent(cursor.before)):
-        end = _block_end(lines, statement_indent(cursor.before))
+        end = _body_end(lines, len(cursor.line_before), _closing_line(text, cursor), continued)
+    elif _opens_block(lines, base := statement_indent(cursor.before, cursor.lifetimes)):
+        end = _block_end(lines, base, continued)
     else:
-        end = _body_end(lines, definition_body(cursor.before), None)
+        end = _body_end(lines, definition_body(cursor.before, cursor.lifetimes), None, continued)
     return "\n".join(lines[:end])
 
 
@@ -53,35 +55,49 @@ def _opens_block(lines: list[str], base: int) -> bool:
     return following is not None and indent_of(following) > base
 
 
-def _block_end(lines: list[str], base: int) -> int:
+def _block_end(lines: list[str], base: int, continued: frozenset[int]) -> int:
     """End (exclusive line index) of the block the first line opens, with its clauses."""
-    for index in range(1, len(lines)):
+    for index, start in _code_lines(lines, continued):
         line = lines[index]
-        if not line.strip() or indent_of(line) > base:
-            continue
         stripped = line.lstrip()
-        if indent_of(line) < base or not _CLAUSE.match(stripped):
-            return index + 1 if indent_of(line) == base and stripped.startswith(_CLOSING) else index
+        if indent_of(line) > base or (indent_of(line) == base and _goes_on(stripped)):
+            continue
+        return index + 1 if indent_of(line) == base and stripped.startswith(_CLOSING) else start
     return len(lines)
 
 
-def _body_end(lines: list[str], floor: int, closing: int | None) -> int:
+def _goes_on(line: str) -> bool:
+    """A clause (``else:``, ``} catch (e) {``) or a line that closes and reopens (``} = {``)."""
+    return _CLAUSE.match(line) is not None or (line[:1] in ")]}" and line.rstrip()[-1:] in "([{")
+
+
+def _body_end(lines: list[str], floor: int, closing: int | None, continued: frozenset[int]) -> int:
     """End of the lines indented at least ``floor`` (or before line ``closing``)."""
     wrote = bool(lines[0].strip())
-    comments: int | None = None  # where the comment lines right above this line start
-    for index in range(1, len(lines)):
+    for index, start in _code_lines(lines, continued):
         line = lines[index]
-        if not line.strip():
-            continue
-        if line.lstrip().startswith(_COMMENT):
-            comments = index if comments is None else comments
-            continue  # a comment goes with the code it comes before, whatever its indentation
-        indent, start = indent_of(line), index if comments is None else comments
+        indent = indent_of(line)
         top_level = floor == 0 and indent == 0 and wrote and not lines[start - 1].strip()
         if indent < floor or index == closing or (top_level and not line.startswith(_CLOSING)):
             return start
-        wrote, comments = True, None
+        wrote = True
     return len(lines)
+
+
+def _code_lines(lines: list[str], continued: frozenset[int]) -> Iterator[tuple[int, int]]:
+    """(index, start) of each line after the first that can end a scope; ``start`` is where
+    the comment lines right above it begin: a comment goes with the code it comes before,
+    whatever its indentation. Blank lines and lines inside brackets or strings cannot."""
+    comments: int | None = None
+    for index in range(1, len(lines)):
+        line = lines[index]
+        if not line.strip() or index in continued:
+            continue
+        if line.lstrip().startswith(_COMMENT):
+            comments = index if comments is None else comments
+            continue
+        yield index, index if comments is None else comments
+        comments = None
 
 
 def _closing_line(text: str, cursor: Cursor) -> int | None:
