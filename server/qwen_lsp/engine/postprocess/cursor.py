@@ -8,6 +8,8 @@ from functools import cached_property
 
 from qwen_lsp.engine.values import IndentStyle
 
+# How comment lines start, in the languages we know (`*` inside a block comment).
+COMMENT_STARTS = ("#", "//", "/*", "*", "--")
 # The rest of a line an editor auto-closed: brackets and quotes, maybe one `:`, `;`, `,` or `{`.
 _CLOSERS_ONLY = re.compile(r"[)\]}\"'`\s]+[:;,{]?")
 

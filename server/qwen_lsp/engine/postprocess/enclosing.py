@@ -3,8 +3,8 @@
 Walking up from the cursor's line, each line indented less than everything below it (up to the
 cursor) heads a block around the cursor. The first that defines something (``def``, ``class``,
 ``fn``, ``func``, ``function``, ``impl``, an arrow function's ``=> {``, a method's
-``name(a, b) {`` …) is the enclosing
-definition; without one, the outermost block stands in for it.
+``name(a, b) {`` …) is the enclosing definition; without one, the outermost block stands in for
+it. Comment lines are read over: commented-out code heads nothing.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 
 from qwen_lsp.engine.postprocess.brackets import open_brackets
-from qwen_lsp.engine.postprocess.cursor import indent_of
+from qwen_lsp.engine.postprocess.cursor import COMMENT_STARTS, indent_of
 
 _MODIFIERS = (
     r"(?:(?:pub(?:\([^)]*\))?|async|export|default|static|public|private|protected|abstract"
@@ -26,7 +26,6 @@ _DEFINITION = re.compile(
     # A method: `name(params) {` (JavaScript, TypeScript, Java, C#…), not `if (x) {`.
     rf"|\s*{_MODIFIERS}(?!{_CONTROL})\*?[\w$#]+\s*(?:<.*>)?\(.*\)\s*(?::[^{{]*)?\{{\s*$"
 )
-_COMMENT = ("#", "//", "/*", "*", "--")
 
 
 @lru_cache(maxsize=8)  # called for every stream chunk with the same prefix
@@ -49,7 +48,7 @@ def definition_body(before: str, lifetimes: bool = False) -> int:
     level = statement_indent(before, lifetimes)
     for line in reversed(lines[:-1]):
         stripped = line.strip()
-        if not stripped or indent_of(line) >= level or stripped.startswith(_COMMENT):
+        if not stripped or indent_of(line) >= level or stripped.startswith(COMMENT_STARTS):
             continue
         if indent_of(line) == 0 or _DEFINITION.match(line):
             return level

@@ -9,8 +9,9 @@ on a line holding only indentation      the enclosing body: at the first line in
                                         (``else:``, ``except E:``, ``} else {``, ``} catch (e) {``,
                                         ``})``) inside the body do not end it
 at the end of a line opening a block    that block and its continuation clauses: back at the line's
-                                        level a clause goes on, a closing line (``}``, ``})``) is
-                                        the last, any other line ends it
+                                        level a clause or a line closing and reopening (``} = {``)
+                                        goes on, a closing line (``}``, ``})``) is the last, any
+                                        other line ends it
 at the end of a complete statement      the next statements, also less indented ones after a nested
                                         block: at the end of the enclosing definition (a line
                                         indented less than its body; see :mod:`enclosing`)
@@ -19,8 +20,10 @@ at column 0                             also at a new top-level statement after 
 mid-line                                the line (:mod:`single_line`)
 ======================================  ===========================================================
 
-In every case the completion also ends where it meets the code below the cursor
-(:mod:`suffix_lines`) or closes a bracket that code closes (:mod:`bracket_balance`).
+Only code lines can end a scope: not blank lines, not lines inside a bracket or multi-line string
+the completion opened, and a comment goes with the code after it. In every case the completion
+also ends where it meets the code below the cursor (:mod:`suffix_lines`) or closes a bracket that
+code closes (:mod:`bracket_balance`).
 """
 
 from __future__ import annotations
@@ -29,11 +32,10 @@ import re
 from collections.abc import Iterator
 
 from qwen_lsp.engine.postprocess.brackets import scan
-from qwen_lsp.engine.postprocess.cursor import Cursor, indent_of
+from qwen_lsp.engine.postprocess.cursor import COMMENT_STARTS, Cursor, indent_of
 from qwen_lsp.engine.postprocess.enclosing import definition_body, statement_indent
 
 _CLOSING = ("}", ")", "]", "end", "fi", "done", "esac", "</")
-_COMMENT = ("#", "//", "/*", "--")
 # A line that goes on with the block before it rather than starting a statement of its own.
 _CLAUSE = re.compile(r"[})\]]*\s*\.?(?:else|elif|except|catch|finally|then)\b")
 
@@ -93,7 +95,7 @@ def _code_lines(lines: list[str], continued: frozenset[int]) -> Iterator[tuple[i
         line = lines[index]
         if not line.strip() or index in continued:
             continue
-        if line.lstrip().startswith(_COMMENT):
+        if line.lstrip().startswith(COMMENT_STARTS):
             comments = index if comments is None else comments
             continue
         yield index, index if comments is None else comments

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import re
 
-from qwen_lsp.engine.postprocess.cursor import Cursor
+from qwen_lsp.engine.postprocess.cursor import COMMENT_STARTS, Cursor
 
 _FENCE = "```"
 _OPENING = re.compile(r"\s*```[\w.+#-]*[ \t]*(\n|$)")
-_COMMENT = ("*", "//", "#", "--", "/*")
 
 
 def strip_fences(text: str, cursor: Cursor) -> str:
     opening = _OPENING.match(text)
-    in_comment = cursor.line_before.lstrip().startswith(_COMMENT)
+    in_comment = cursor.line_before.lstrip().startswith(COMMENT_STARTS)
     if cursor.language_id == "markdown" or opening is None or in_comment:
         return text
     body = text[opening.end() :]
