@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qwen_lsp.engine.postprocess import clean, is_finished
+from qwen_lsp.engine.postprocess.brackets import open_brackets
 from qwen_lsp.engine.postprocess.enclosing import definition_body, statement_indent
 from qwen_lsp.engine.postprocess.scope import block_scope
 from tests.test_postprocess import at
@@ -33,6 +34,7 @@ TABLE = [
     ("body", "def f():\n    ║", "x = g(\n1)\n    return x\ndef h():", "x = g(\n1)\n    return x"),
     ("body", "impl A {\n    ║", "fn f(&'a self) -> &'a str {\n        \"a\"\n    }\n}",
      "fn f(&'a self) -> &'a str {\n        \"a\"\n    }"),
+    ("body", "fn f() {\n    ║", "if g(\"a\") {\n        h('b');\n    }\n    i();\n}", "if g(\"a\") {\n        h('b');\n    }\n    i();"),
     # The end of a line opening a block: that block and its clauses.
     ("opener", "if x:║", "\n    a()\nelif y:\n    b()\nelse:\n    c()\nd()",
      "\n    a()\nelif y:\n    b()\nelse:\n    c()"),
@@ -98,3 +100,15 @@ def test_the_stream_stops_where_the_table_ends_it(
 def test_statement_and_definition_indentation(before: str, indent: int, body: int) -> None:
     assert statement_indent(before) == indent
     assert definition_body(before) == body
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "fn f<'a>(x: &'a str) -> &'a str {",
+        '} else if #[cfg(target_env = "uclibc")] {',  # a string right after a letter
+        "let c = '{'; let d = '\\n'; let e = '(' ; {",
+    ],
+)
+def test_rust_quotes_are_lifetimes_chars_and_strings(line: str) -> None:
+    assert [closer for closer, _ in open_brackets(line + "\n", lifetimes=True)[1]] == ["}"]

@@ -67,7 +67,8 @@ def scan(text: str, cursor: Cursor) -> Scan:
 
 def lifetime(text: str, index: int) -> bool:
     """The quote at ``index`` starts a Rust lifetime (``'a``), not a char (``'a'``, ``'\\n'``)."""
-    return text[index + 1 : index + 2].isidentifier() and text[index + 2 : index + 3] != "'"
+    after = text[index + 1 : index + 3]
+    return text[index] == "'" and after[:1].isidentifier() and after[1:] != "'"
 
 
 def _closes_on_its_line(text: str, index: int) -> bool:
