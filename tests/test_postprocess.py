@@ -104,6 +104,9 @@ TABLES: dict[Callable[[str, Cursor], str], list[tuple[str, str, str]]] = {
         ("if a {║\n}\nb()", "\n  if c {\n  }\n  d()\n}\nb()", "\n  if c {\n  }\n  d()"),
         ("x = 1║\ny = 2", "\nz = 3", "\nz = 3"),
         ("f(║x)\ny = 2", "a\ny = 2", "a\ny = 2"),  # mid-line: another filter's job
+        # a stream stopped inside a line: the start of the line below agrees
+        ("if a {\n  b()║\n}\nfn g(x: u8) {", "\n  c()\n}\nfn g(x", "\n  c()"),
+        ("x = 1║\nreturn x", "\nret", "\nret"),  # but a lone piece of a line is no evidence
         # `  }` closes the inner block, not the function like the `}` below
         (
             "function f() {\n  ║\n}",
