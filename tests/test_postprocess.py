@@ -80,6 +80,8 @@ TABLES: dict[Callable[[str, Cursor], str], list[tuple[str, str, str]]] = {
         ('"""Shows ``))``║\n"""', " twice)", " twice)"),  # prose: nothing waits below
         # the completion's `{` takes the first `}` below; `)` is still its own
         ("class A {\n  constructor(a,\n      b║\n  }\n}", ") {", ") {"),
+        # past the code below, what the completion leaves open is no reason to keep going
+        ("x = {\n  a: 1,║\n};\nf(b);", "\n};\nf(b", ""),
         # the `{` of f is too far up to count, but `if (x) {` is deeper than the `}` below
         (
             "function f() {\n" + "  a();\n" * 60 + "  if (x) {║\n}",

@@ -34,7 +34,8 @@ TABLE = [
     ("body", "def f():\n    ║", "x = g(\n1)\n    return x\ndef h():", "x = g(\n1)\n    return x"),
     ("body", "impl A {\n    ║", "fn f(&'a self) -> &'a str {\n        \"a\"\n    }\n}",
      "fn f(&'a self) -> &'a str {\n        \"a\"\n    }"),
-    ("body", "fn f() {\n    ║", "if g(\"a\") {\n        h('b');\n    }\n    i();\n}", "if g(\"a\") {\n        h('b');\n    }\n    i();"),
+    ("body", "fn f() {\n    ║", "if g(\"a\") {\n        h('b');\n    }\n    i();\n}",
+     "if g(\"a\") {\n        h('b');\n    }\n    i();"),
     # The end of a line opening a block: that block and its clauses.
     ("opener", "if x:║", "\n    a()\nelif y:\n    b()\nelse:\n    c()\nd()",
      "\n    a()\nelif y:\n    b()\nelse:\n    c()"),

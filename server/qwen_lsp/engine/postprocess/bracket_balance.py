@@ -1,10 +1,10 @@
 """Stop at a closing bracket that the code after the cursor already has.
 
 ``foo(⏎    a,║⏎)`` + ``⏎    b)`` keeps ``⏎    b``: ``foo(`` is the only open bracket and the
-``)`` below closes it. The closers below first close what the completion leaves open; the
-completion may close brackets the code before it opened only as far as the rest leave some
-unclosed. A closer whose opener's line is indented deeper than the closing line below closes a
-bracket inside the one that line closes (an opener further up than the count reads was missed).
+``)`` below closes it. The completion may close brackets the code before it opened only as far
+as the closers below leave some unclosed. A closer whose opener's line is indented deeper than
+the closing line below closes a bracket inside the one that line closes (an opener further up
+than the count reads was missed).
 """
 
 from __future__ import annotations
@@ -23,7 +23,10 @@ def bracket_balance(text: str, cursor: Cursor) -> str:
     found = scan(text, cursor)
     _, waiting = open_brackets(cursor.before, cursor.lifetimes)  # outermost first
     closes = [index for index, ch in found.outer if ch in CLOSERS]
-    allowed = max(0, len(waiting) - max(0, provided - found.unclosed))
+    # A one-line completion may open a block the closer below then closes (`f(a,⏎  b║⏎}` +
+    # `) {`); further down, what a completion leaves open is past the code below anyway.
+    unclosed = found.unclosed if "\n" not in text.rstrip() else 0
+    allowed = max(0, len(waiting) - max(0, provided - unclosed))
     closing = _closing_indent(cursor)
     for position in range(allowed, len(closes)):
         opener = waiting[-1 - position][1] if position < len(waiting) else None

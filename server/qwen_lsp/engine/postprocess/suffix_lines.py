@@ -32,9 +32,9 @@ def drop_suffix_lines(text: str, cursor: Cursor) -> str:
         # A stream stopped early may end inside a line: one that starts like the line below
         # agrees too, after a whole line that does.
         last = len(ahead) - 1
-        if index >= first and last and code[position + last][0] == len(lines) - 1:
-            if all(map(_same, ahead[:last], below)) and _starts(ahead[last], below[last]):
-                return "\n".join(lines[:index])
+        cut_short = index >= first and last and code[position + last][0] == len(lines) - 1
+        if cut_short and all(map(_same, ahead[:last], below)) and _starts(ahead[last], below[last]):
+            return "\n".join(lines[:index])
     return text
 
 
