@@ -96,6 +96,7 @@ def test_the_stream_stops_where_the_table_ends_it(
         ("x = [\n    1,\n    2", 0, 0),
         ("fn f() {\n    let x = g(\n        1", 4, 4),
         ("def f():\n# commented out\n    if a:\n        b()", 8, 4),
+        ("fn f() {\n    #[cfg(a)] {\n        b()", 8, 4),  # an attribute is no comment
     ],
 )
 def test_statement_and_definition_indentation(before: str, indent: int, body: int) -> None:

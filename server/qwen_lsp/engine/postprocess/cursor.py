@@ -8,8 +8,9 @@ from functools import cached_property
 
 from qwen_lsp.engine.values import IndentStyle
 
-# How comment lines start, in the languages we know (`*` inside a block comment).
-COMMENT_STARTS = ("#", "//", "/*", "*", "--")
+# How comment lines start, in the languages we know (`*` inside a block comment); `#[` and `#!`
+# start Rust attributes.
+_COMMENT = re.compile(r"\s*(?:#(?![\[!])|//|/\*|\*|--)")
 # The rest of a line an editor auto-closed: brackets and quotes, maybe one `:`, `;`, `,` or `{`.
 _CLOSERS_ONLY = re.compile(r"[)\]}\"'`\s]+[:;,{]?")
 
@@ -53,6 +54,11 @@ class Cursor:
         are enough)."""
         lines = self.after.split("\n", 40)[1:40]
         return [line.rstrip() for line in lines if line.strip()]
+
+
+def is_comment(line: str) -> bool:
+    """The line starts with a comment (after its indentation)."""
+    return _COMMENT.match(line) is not None
 
 
 def indent_of(line: str) -> int:

@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 
 from qwen_lsp.engine.postprocess.brackets import open_brackets
-from qwen_lsp.engine.postprocess.cursor import COMMENT_STARTS, indent_of
+from qwen_lsp.engine.postprocess.cursor import indent_of, is_comment
 
 _MODIFIERS = (
     r"(?:(?:pub(?:\([^)]*\))?|async|export|default|static|public|private|protected|abstract"
@@ -48,7 +48,7 @@ def definition_body(before: str, lifetimes: bool = False) -> int:
     level = statement_indent(before, lifetimes)
     for line in reversed(lines[:-1]):
         stripped = line.strip()
-        if not stripped or indent_of(line) >= level or stripped.startswith(COMMENT_STARTS):
+        if not stripped or indent_of(line) >= level or is_comment(stripped):
             continue
         if indent_of(line) == 0 or _DEFINITION.match(line):
             return level

@@ -32,7 +32,7 @@ import re
 from collections.abc import Iterator
 
 from qwen_lsp.engine.postprocess.brackets import scan
-from qwen_lsp.engine.postprocess.cursor import COMMENT_STARTS, Cursor, indent_of
+from qwen_lsp.engine.postprocess.cursor import Cursor, indent_of, is_comment
 from qwen_lsp.engine.postprocess.enclosing import definition_body, statement_indent
 
 _CLOSING = ("}", ")", "]", "end", "fi", "done", "esac", "</")
@@ -95,7 +95,7 @@ def _code_lines(lines: list[str], continued: frozenset[int]) -> Iterator[tuple[i
         line = lines[index]
         if not line.strip() or index in continued:
             continue
-        if line.lstrip().startswith(COMMENT_STARTS):
+        if is_comment(line):
             comments = index if comments is None else comments
             continue
         yield index, index if comments is None else comments

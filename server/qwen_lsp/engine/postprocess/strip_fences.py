@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from qwen_lsp.engine.postprocess.cursor import COMMENT_STARTS, Cursor
+from qwen_lsp.engine.postprocess.cursor import Cursor, is_comment
 
 _FENCE = "```"
 _OPENING = re.compile(r"\s*```[\w.+#-]*[ \t]*(\n|$)")
@@ -17,7 +17,7 @@ _OPENING = re.compile(r"\s*```[\w.+#-]*[ \t]*(\n|$)")
 
 def strip_fences(text: str, cursor: Cursor) -> str:
     opening = _OPENING.match(text)
-    in_comment = cursor.line_before.lstrip().startswith(COMMENT_STARTS)
+    in_comment = is_comment(cursor.line_before)
     if cursor.language_id == "markdown" or opening is None or in_comment:
         return text
     body = text[opening.end() :]
