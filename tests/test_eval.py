@@ -123,7 +123,9 @@ def test_source_files_skip_vendored_trees_and_secrets(tmp_path: Path) -> None:
         (["def f():", "    a = 1", "", "    return a", "x = 2"], 0, 3),
         (["function f() {", "  go();", "}", "f();"], 0, 2),
         (["x = 1", "y = 2"], 0, 0),
-        (["if a:", "    b()", "else:", "    c()"], 0, 1),
+        (["if a:", "    b()", "else:", "    c()", "d()"], 0, 3),
+        (["if (a) {", "  b();", "} else {", "  c();", "}", "d();"], 0, 4),
+        (["\tcase 1:", "\t\ta()", "\t}"], 0, 1),  # the `}` closes the switch, not the case
         (["call(", "    a,", ")"], 0, 2),
     ],
 )

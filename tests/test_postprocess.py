@@ -8,13 +8,13 @@ import pytest
 
 from qwen_lsp.engine.context.indent_style import detect_indent
 from qwen_lsp.engine.postprocess import Cursor
-from qwen_lsp.engine.postprocess.block_scope import block_scope
 from qwen_lsp.engine.postprocess.bracket_balance import bracket_balance
 from qwen_lsp.engine.postprocess.brackets import replaced_length
 from qwen_lsp.engine.postprocess.line_overlap import drop_line_overlap
 from qwen_lsp.engine.postprocess.min_length import min_length
 from qwen_lsp.engine.postprocess.reindent import normalise_indentation
 from qwen_lsp.engine.postprocess.repetition import drop_repetition
+from qwen_lsp.engine.postprocess.scope import block_scope
 from qwen_lsp.engine.postprocess.single_line import single_line
 from qwen_lsp.engine.postprocess.strip_echo import strip_echo
 from qwen_lsp.engine.postprocess.strip_fences import strip_fences
@@ -41,6 +41,7 @@ TABLES: dict[Callable[[str, Cursor], str], list[tuple[str, str, str]]] = {
         ("x = ║", "```", ""),
         ("x = ║", "```js\n", ""),
         ('FENCE = "║', '```"\nx = 1', '```"\nx = 1'),  # backticks in code are no fence
+        ("/**\n * ║", "```ts\n * f()\n * ```", "```ts\n * f()\n * ```"),  # the doc's own fence
         ("x = ║", "42", "42"),
     ],
     strip_echo: [
@@ -77,6 +78,16 @@ TABLES: dict[Callable[[str, Cursor], str], list[tuple[str, str, str]]] = {
         ("with f(\n    g(h(a║\n) as x:", "), b)", "), b)"),  # the `)` below is for f(
         ("with f(\n    g(h(a║\n) as x:", "), b))", "), b)"),
         ('"""Shows ``))``║\n"""', " twice)", " twice)"),  # prose: nothing waits below
+        # the completion's `{` takes the first `}` below; `)` is still its own
+        ("class A {\n  constructor(a,\n      b║\n  }\n}", ") {", ") {"),
+        # past the code below, what the completion leaves open is no reason to keep going
+        ("x = {\n  a: 1,║\n};\nf(b);", "\n};\nf(b", ""),
+        # the `{` of f is too far up to count, but `if (x) {` is deeper than the `}` below
+        (
+            "function f() {\n" + "  a();\n" * 60 + "  if (x) {║\n}",
+            "\n    b();\n  }",
+            "\n    b();\n  }",
+        ),
     ],
     block_scope: [
         ("def f():║", "\n    return 1\n\nx = 2", "\n    return 1\n"),
@@ -95,12 +106,26 @@ TABLES: dict[Callable[[str, Cursor], str], list[tuple[str, str, str]]] = {
         ("if a {║\n}\nb()", "\n  if c {\n  }\n  d()\n}\nb()", "\n  if c {\n  }\n  d()"),
         ("x = 1║\ny = 2", "\nz = 3", "\nz = 3"),
         ("f(║x)\ny = 2", "a\ny = 2", "a\ny = 2"),  # mid-line: another filter's job
+        # a stream stopped inside a line: the start of the line below agrees
+        ("if a {\n  b()║\n}\nfn g(x: u8) {", "\n  c()\n}\nfn g(x", "\n  c()"),
+        ("x = 1║\nreturn x", "\nret", "\nret"),  # but a lone piece of a line is no evidence
+        # `  }` closes the inner block, not the function like the `}` below
+        (
+            "function f() {\n  ║\n}",
+            "if (a) {\n    b();\n  }\n  c();\n}",
+            "if (a) {\n    b();\n  }\n  c();",
+        ),
     ],
     drop_repetition: [
         ("║", "log('a')\nlog('a')\nlog('a')\nlog('a')", "log('a')"),
         ("║", "total = 1\nb = 2\ntotal = 1\nb = 2\n", "total = 1\nb = 2"),
         ("║", "log('a')\nlog('a')", "log('a')\nlog('a')"),  # twice can be deliberate
         ("║", "  }\n  }\n  }\n}", "  }\n  }\n  }\n}"),  # closers are not a loop
+        (
+            "        ║",
+            "else:\n            x = 0\n    else:\n        x = 0",
+            "else:\n            x = 0\n    else:\n        x = 0",
+        ),  # other levels
     ],
     drop_line_overlap: [
         ("foo(a, ║), c", "b), c", "b"),

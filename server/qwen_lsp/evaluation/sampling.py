@@ -5,8 +5,9 @@ Two kinds, alternating:
 - ``mid-line``: the cursor inside a bracket pair on one line; hidden up to the closing bracket
   (``print(a, ║b)`` hides ``b``), so code follows the cursor on its line.
 - ``end-of-line``: the cursor somewhere in a line's code; hidden to the end of the line and, when
-  the line opens a block (the next code line is indented deeper), the whole block — including a
-  closing line such as ``}`` at the line's own indentation.
+  the line opens a block (the next code line is indented deeper), the whole block with its
+  continuation clauses (``else:``, ``} catch (e) {``) and a closing line such as ``}`` at the
+  line's own indentation.
 
 Hidden text never ends in whitespace: a completion is compared without its trailing whitespace.
 """
@@ -14,6 +15,7 @@ Hidden text never ends in whitespace: a completion is compared without its trail
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,6 +66,7 @@ MAX_HIDDEN_LINES = 15  # longer blocks are not what a completion of a few hundre
 KINDS = ("mid-line", "end-of-line")
 _BLOCK_CLOSERS = ("}", ")", "]", "end", "fi", "done", "esac", "</")
 _PAIRS = {"(": ")", "[": "]", "{": "}"}
+_CLAUSE = re.compile(r"[})\]]*\s*(?:else|elif|except|catch|finally)\b")
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,7 @@ def sample_points(files: list[Path], count: int, seed: int) -> list[Sample]:
         attempts += 1
         path = rng.choice(files)
         if path not in texts:
-            texts[path] = _read(path)
+            texts[path] = read_code(path)
         text = texts[path]
         if not text:
             continue
@@ -168,7 +171,12 @@ def block_end(lines: list[str], index: int) -> int:
         if _indent(line) > base:
             last = number
             continue
-        if last > index and _indent(line) == base and line.lstrip().startswith(_BLOCK_CLOSERS):
+        back_at_base = last > index and _indent(line) == base
+        if back_at_base and _CLAUSE.match(line.lstrip()):
+            last = number  # `else:`, `} catch (e) {`: the block goes on
+            continue
+        # `}` closes the block if the line opened it; after `case x:` it is the switch's.
+        if back_at_base and line.lstrip().startswith(_BLOCK_CLOSERS) and _opens(lines[index]):
             last = number
         break
     return last
@@ -176,6 +184,16 @@ def block_end(lines: list[str], index: int) -> int:
 
 def bracket_pairs(line: str) -> list[tuple[int, int]]:
     """(opener, closer) columns of the bracket pairs within one line, skipping string literals."""
+    return _brackets(line)[0]
+
+
+def _opens(line: str) -> bool:
+    """The line leaves a bracket open: ``if (x) {``, ``foo(``."""
+    return bool(_brackets(line)[1])
+
+
+def _brackets(line: str) -> tuple[list[tuple[int, int]], list[tuple[int, str]]]:
+    """The line's bracket pairs, and the brackets it leaves open."""
     pairs, stack = [], []
     quote = ""
     for column, ch in enumerate(line):
@@ -187,14 +205,15 @@ def bracket_pairs(line: str) -> list[tuple[int, int]]:
             stack.append((column, _PAIRS[ch]))
         elif stack and ch == stack[-1][1]:
             pairs.append((stack.pop()[0], column))
-    return pairs
+    return pairs, stack
 
 
 def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" \t"))
 
 
-def _read(path: Path) -> str | None:
+def read_code(path: Path) -> str | None:
+    """The file's text, or None for what is no code to sample: unreadable, binary, huge."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):

@@ -1,23 +1,25 @@
 """What we keep of the model's reply: an ordered list of small pure filters.
 
 Each filter is ``(text, cursor) -> text`` and lives in its own module. ``PREPARE`` undoes what
-chat models wrap around code, ``SCOPE`` decides where the completion ends (and so doubles as the
-stream's stop rule), ``FINISH`` tidies the result. The completion's range is widened last, over an
-auto-closed rest of the line that the completion rewrites.
+chat models wrap around code, ``SCOPE`` decides where the completion ends (its table is in
+:mod:`scope`; it doubles as the stream's stop rule), ``FINISH`` tidies the result. The
+completion's range is widened last, over an auto-closed rest of the line that the completion
+rewrites.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from qwen_lsp.engine.postprocess.block_scope import block_scope
 from qwen_lsp.engine.postprocess.bracket_balance import bracket_balance
 from qwen_lsp.engine.postprocess.brackets import expected_closers, replaced_length
 from qwen_lsp.engine.postprocess.cursor import Cursor
+from qwen_lsp.engine.postprocess.enclosing import definition_body
 from qwen_lsp.engine.postprocess.line_overlap import drop_line_overlap
 from qwen_lsp.engine.postprocess.min_length import min_length
 from qwen_lsp.engine.postprocess.reindent import normalise_indentation
 from qwen_lsp.engine.postprocess.repetition import drop_repetition
+from qwen_lsp.engine.postprocess.scope import block_scope
 from qwen_lsp.engine.postprocess.single_line import single_line
 from qwen_lsp.engine.postprocess.strip_echo import strip_echo
 from qwen_lsp.engine.postprocess.strip_fences import strip_fences
@@ -62,7 +64,8 @@ def prepare(cursor: Cursor) -> None:
     below it, the brackets still open), so that ``clean`` does not at the end of the reply, on
     the user's wait: 0.12 ms of a cold ``clean``'s 0.27 ms."""
     _ = cursor.line_before, cursor.line_after, cursor.closers_after, cursor.below
-    expected_closers(cursor.before)
+    expected_closers(cursor.before, cursor.lifetimes)
+    definition_body(cursor.before, cursor.lifetimes)
 
 
 def complete_lines(raw: str) -> str:

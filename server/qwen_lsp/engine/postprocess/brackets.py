@@ -26,19 +26,23 @@ class Scan:
 
     outer: list[tuple[int, str]]
     unclosed: int  # brackets the text opens and leaves open
+    # Lines (numbered from 0) that start inside a `(`, `[` or multi-line string the text opened:
+    # they go on with the line above, whatever their indentation.
+    continued: frozenset[int]
 
 
 def scan(text: str, cursor: Cursor) -> Scan:
     stack: list[str] = []
     outer: list[tuple[int, str]] = []
+    continued: set[int] = set()
     quote = open_quote(cursor.line_before)
     in_prefix_string = bool(quote)
-    escaped_at = -2
+    escaped_at, line = -2, 0
     for found in _SIGNIFICANT.finditer(text):  # skipping plain characters keeps this fast
         index, ch = found.start(), found.group()
-        if quote:
-            if escaped_at == index - 1:
-                continue
+        if quote and escaped_at == index - 1:
+            pass  # an escaped character, a line break too, stays in the string
+        elif quote:
             if ch == "\\":
                 escaped_at = index
             elif ch == quote or (ch == "\n" and quote != "`"):
@@ -46,14 +50,32 @@ def scan(text: str, cursor: Cursor) -> Scan:
                     outer.append((index, ch))
                 quote, in_prefix_string = "", False
         elif ch in QUOTES:
-            quote = ch
+            string = ch == "`" or _closes_on_its_line(text, index)
+            quote = ch if string and not (cursor.lifetimes and lifetime(text, index)) else ""
         elif ch in PAIRS:
             stack.append(PAIRS[ch])
         elif ch in CLOSERS and stack and stack[-1] == ch:
             stack.pop()
         elif ch in CLOSERS and not stack:
             outer.append((index, ch))
-    return Scan(outer, len(stack))
+        if ch == "\n":
+            line += 1
+            if quote == "`" or stack[-1:] in ([")"], ["]"]):
+                continued.add(line)
+    return Scan(outer, len(stack), frozenset(continued))
+
+
+def lifetime(text: str, index: int) -> bool:
+    """The quote at ``index`` starts a Rust lifetime (``'a``), not a char (``'a'``, ``'\\n'``)."""
+    after = text[index + 1 : index + 3]
+    return text[index] == "'" and after[:1].isidentifier() and after[1:] != "'"
+
+
+def _closes_on_its_line(text: str, index: int) -> bool:
+    """A quote its complete line does not close is no string's: a Rust lifetime (``&'a str``)
+    or an apostrophe. The last line may still be coming."""
+    end = text.find("\n", index + 1)
+    return end < 0 or text.find(text[index], index + 1, end) >= 0
 
 
 def open_quote(line: str) -> str:
@@ -63,31 +85,57 @@ def open_quote(line: str) -> str:
 
 
 @lru_cache(maxsize=8)  # called for every stream chunk with the same prefix
-def expected_closers(before: str) -> str:
+def expected_closers(before: str, lifetimes: bool = False) -> str:
     """The closers the code before the cursor still waits for, innermost first.
 
     Read from its last lines only: enough for the current statement, cheap, and a stray bracket
     in an old comment cannot skew it much. Strings end at a line end.
     """
-    stack: list[str] = []
+    quote, stack = open_brackets(before, lifetimes)
+    return quote + "".join(closer for closer, _ in reversed(stack))
+
+
+@lru_cache(maxsize=8)
+def open_brackets(before: str, lifetimes: bool = False) -> tuple[str, list[tuple[str, str]]]:
+    """The quote the text leaves open, and for each bracket it leaves open (outermost first) its
+    closer and the line that opened it; read as :func:`expected_closers` says.
+
+    A line above the cursor's leaves no string open: a quote it does not close is no string's
+    (a Rust lifetime such as ``&'a str``, an apostrophe in a comment) and is read over.
+    """
+    stack: list[tuple[str, str]] = []
+    lines = before.split("\n")[-_CONTEXT_LINES:]
     quote = ""
-    for line in before.split("\n")[-_CONTEXT_LINES:]:
-        quote, escaped = "", False
-        for ch in line:
-            if quote:
-                if escaped:
-                    escaped = False
-                elif ch == "\\":
-                    escaped = True
-                elif ch == quote:
-                    quote = ""
-            elif ch in QUOTES:
-                quote = ch
-            elif ch in PAIRS:
-                stack.append(PAIRS[ch])
-            elif ch in CLOSERS and stack and stack[-1] == ch:
-                stack.pop()
-    return quote + "".join(reversed(stack))
+    for number, line in enumerate(lines):
+        kept, skipped = len(stack), set[int]()
+        quote, opened_at = _scan_line(line, stack, skipped, lifetimes)
+        while quote and number < len(lines) - 1:
+            del stack[kept:]
+            skipped.add(opened_at)
+            quote, opened_at = _scan_line(line, stack, skipped, lifetimes)
+    return quote, stack
+
+
+def _scan_line(
+    line: str, stack: list[tuple[str, str]], skipped: set[int], lifetimes: bool
+) -> tuple[str, int]:
+    """Push and pop the line's brackets; the quote it leaves open and where, or ("", -1)."""
+    quote, opened_at, escaped = "", -1, False
+    for column, ch in enumerate(line):
+        if quote:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == quote:
+                quote = ""
+        elif ch in QUOTES and column not in skipped and not (lifetimes and lifetime(line, column)):
+            quote, opened_at = ch, column
+        elif ch in PAIRS:
+            stack.append((PAIRS[ch], line))
+        elif ch in CLOSERS and stack and stack[-1][0] == ch:
+            stack.pop()
+    return quote, opened_at
 
 
 def replaced_length(text: str, cursor: Cursor) -> int:
@@ -103,7 +151,7 @@ def replaced_length(text: str, cursor: Cursor) -> int:
     first_line = text.split("\n", 1)[0]
     written = "".join(ch for _, ch in scan(first_line, cursor).outer)
     pending = [(index, ch) for index, ch in enumerate(rest) if ch in CLOSING]
-    expected = expected_closers(cursor.before)
+    expected = expected_closers(cursor.before, cursor.lifetimes)
     for count in range(len(pending) + 1):
         closers = written + "".join(ch for _, ch in pending[count:])
         rewritten = "".join(ch for _, ch in pending[:count])

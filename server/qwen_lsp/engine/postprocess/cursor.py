@@ -8,6 +8,9 @@ from functools import cached_property
 
 from qwen_lsp.engine.values import IndentStyle
 
+# How comment lines start, in the languages we know (`*` inside a block comment); `#[` and `#!`
+# start Rust attributes.
+_COMMENT = re.compile(r"\s*(?:#(?![\[!])|//|/\*|\*|--)")
 # The rest of a line an editor auto-closed: brackets and quotes, maybe one `:`, `;`, `,` or `{`.
 _CLOSERS_ONLY = re.compile(r"[)\]}\"'`\s]+[:;,{]?")
 
@@ -36,15 +39,26 @@ class Cursor:
         return _CLOSERS_ONLY.fullmatch(self.line_after.strip()) is not None
 
     @property
+    def lifetimes(self) -> bool:
+        """Its language writes lifetimes with a quote (``&'a str``): not every ``'`` opens one."""
+        return self.language_id == "rust"
+
+    @property
     def mid_line(self) -> bool:
         """Code follows the cursor on its line, so the completion must fit on that line."""
         return bool(self.line_after.strip()) and not self.closers_after
 
     @cached_property
     def below(self) -> list[str]:
-        """The non-blank lines after the cursor's line, stripped (the first few are enough)."""
+        """The non-blank lines after the cursor's line, without trailing whitespace (the first few
+        are enough)."""
         lines = self.after.split("\n", 40)[1:40]
-        return [line.strip() for line in lines if line.strip()]
+        return [line.rstrip() for line in lines if line.strip()]
+
+
+def is_comment(line: str) -> bool:
+    """The line starts with a comment (after its indentation)."""
+    return _COMMENT.match(line) is not None
 
 
 def indent_of(line: str) -> int:

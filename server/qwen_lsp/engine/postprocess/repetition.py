@@ -14,8 +14,9 @@ _LONGEST_BLOCK = 4
 
 def drop_repetition(text: str, cursor: Cursor) -> str:
     lines = text.split("\n")
-    stripped = [line.strip() for line in lines]  # the first line lacks the cursor's indentation
-    ends = [_first_loop(stripped, size) for size in range(1, _LONGEST_BLOCK + 1)]
+    # Indentation counts (code repeats lines at other levels), with the cursor's for the first.
+    whole = [(cursor.line_before + lines[0]).rstrip(), *(line.rstrip() for line in lines[1:])]
+    ends = [_first_loop(whole, size) for size in range(1, _LONGEST_BLOCK + 1)]
     cut = min((end for end in ends if end is not None), default=None)
     return text if cut is None else "\n".join(lines[:cut])
 
@@ -28,6 +29,7 @@ def _first_loop(lines: list[str], size: int) -> int | None:
     for index, same in enumerate(same_as_next):
         run = run + 1 if same else 0
         start = index - needed + 1
-        if run >= needed and len("".join(lines[start : start + size])) >= _MIN_CHARS:
+        code = "".join(line.strip() for line in lines[start : start + size])
+        if run >= needed and len(code) >= _MIN_CHARS:
             return start + size
     return None
