@@ -66,7 +66,7 @@ def build_prompt(
         path=task.path,
         language_id=task.language_id,
         snippets=snippets,
-        indent=indent_style(text, task.indent),
+        indent=indent_style(text, task.indent, offset),
     )
 
 
