@@ -7,8 +7,10 @@ replacement of it. While the typing agrees with the suggestion, nothing goes ups
 
 from __future__ import annotations
 
+import asyncio
 import threading
 
+import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
@@ -123,3 +125,80 @@ async def test_typing_the_first_line_of_a_new_body_follows_the_running_stream(
     assert await first == []
     assert len(upstream.requests) == 1
     assert upstream.requests[0].chunks_sent == 2  # followed, not closed
+
+
+BODY = "def spread(values):\n    "
+NEXT = "\n    return hi - lo\n"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "lo, hi = min(values), max(values)",
+        'print("total:", sum(values))',
+        "doubled = [v * 2 for v in values if v]",
+        "counts = {'a': len(values)}",
+    ],
+)
+async def test_typing_through_with_pairs_auto_closed_needs_no_new_request(
+    start_server: StartServer, upstream: FakeUpstream, line: str
+) -> None:
+    upstream.script(Reply.text(line + NEXT))
+    lsp = await start_server()
+    doc = Typing(lsp, BODY + "\n", len(BODY))
+    assert texts(await inline(lsp, URI, doc.position)) == [line + NEXT.rstrip("\n")]
+
+    accepted = []
+    for char in line:
+        doc.type(char)
+        accepted += await doc.shown()
+
+    assert accepted == ["    " + line] * len(line)  # accepting at any point: nothing doubled
+    assert doc.text == BODY + line + "\n"  # every closer was typed over, none left behind
+    assert len(upstream.requests) == 1
+
+
+async def test_enter_between_auto_closed_brackets_follows_the_suggestion(
+    start_server: StartServer, upstream: FakeUpstream
+) -> None:
+    """Enter between ``[]`` puts the closer on a line of its own below the cursor's: the
+    suggestion's range covers that line break and closer, which its rest writes again."""
+    block = "values = [\n    1,\n    2,\n]"
+    upstream.script(Reply.text(block + "\n"))
+    lsp = await start_server()
+    doc = Typing(lsp, "", 0)
+    assert texts(await inline(lsp, URI, doc.position)) == [block]
+
+    for char in "values = [":
+        doc.type(char)
+    doc.enter("    ")
+    (item,) = await inline(lsp, URI, doc.position, AUTO)
+
+    assert doc.text == "values = [\n    \n]"
+    assert accept(doc.text, item) == block
+    assert len(upstream.requests) == 1
+
+
+async def test_typing_into_an_auto_closed_pair_follows_the_running_stream(
+    start_server: StartServer, upstream: FakeUpstream
+) -> None:
+    gate = threading.Event()
+    line = "lo, hi = min(values), max(values)"
+    upstream.script(
+        Reply(chunks=["lo, hi = min(", "values), max(values)\n"], hold_after=1, gate=gate)
+    )
+    lsp = await start_server()
+    doc = Typing(lsp, BODY + "\n", len(BODY))
+    first = later(lsp, URI, doc.position)
+    assert await until(upstream, lambda: upstream.requests and upstream.requests[0].chunks_sent)
+
+    for char in "lo, hi = min(":
+        doc.type(char)
+    second = asyncio.ensure_future(doc.shown())
+    await round_trip(lsp)
+    gate.set()
+
+    assert await second == ["    " + line]
+    assert await first == []
+    assert len(upstream.requests) == 1
+    assert upstream.requests[0].chunks_sent == 2

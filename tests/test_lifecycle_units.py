@@ -63,6 +63,36 @@ def test_typing_along_needs_the_rest_of_the_prompt_unchanged(later: Prompt) -> N
     assert cache.lookup("a", later) is MISS
 
 
+@pytest.mark.parametrize(
+    ("typed", "after", "expected"),
+    [
+        ("min(", ")\n", ("values), max(values)", 1)),  # the editor closed the pair
+        ("min(values", ")\n", ("), max(values)", 1)),
+        ("min(values)", "\n", (", max(values)", 0)),  # the closer typed over
+        ("min(values), max(", ")\n", ("values)", 1)),
+        ("min(", "]\n", MISS),  # a closer the rest does not write: it stays
+        ("min(", "x)\n", MISS),  # not what an editor inserts
+        ("", ")\n", MISS),  # nothing typed, yet the text after the cursor changed
+    ],
+)
+def test_cache_serves_typing_with_pairs_auto_closed(
+    typed: str, after: str, expected: object
+) -> None:
+    cache = CompletionCache()
+    cache.store("a", prompt("lo, hi = "), Completion("min(values), max(values)"))
+    found = cache.lookup("a", prompt("lo, hi = " + typed, after))
+    shown = (found.text, found.replace_length) if isinstance(found, Completion) else found
+    assert shown == expected
+
+
+def test_a_closer_typed_over_leaves_the_range_it_was_in() -> None:
+    cache = CompletionCache()
+    cache.store("a", prompt("print(", ")\n"), Completion("x), y", replace_length=1))
+    found = cache.lookup("a", prompt("print(x)", "\n"))
+    assert found == Completion(", y", 0)
+    assert cache.lookup("a", prompt("print(x))", "\n")) is MISS  # more typed over than covered
+
+
 def test_cache_is_per_document_and_needs_the_same_context() -> None:
     cache = CompletionCache()
     cache.store("a", prompt("x = "), Completion("1"))

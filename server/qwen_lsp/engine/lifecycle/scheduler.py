@@ -150,9 +150,12 @@ class Stream:
         Before the first token nothing agrees yet: holding on then would keep a stale stream open
         for up to the model's whole time to first token.
         """
-        typed = typed_since(self.prompt, prompt)
+        since = typed_since(self.prompt, prompt)
         produced = self.progress.text
-        if typed is None or (typed and not produced) or not consistent(produced, typed):
+        if since is None:
+            return False
+        typed = since.text
+        if (typed and not produced) or not consistent(produced, typed):
             return False
         self.latest = prompt
         return True
@@ -160,8 +163,8 @@ class Stream:
     def _check(self) -> None:
         if self.latest is self.prompt:
             return  # nothing typed since it started: any output agrees
-        typed = typed_since(self.prompt, self.latest) or ""
-        if not consistent(self.progress.text, typed):
+        since = typed_since(self.prompt, self.latest)
+        if not consistent(self.progress.text, since.text if since else ""):
             self.diverged = True
             self.job.cancel()  # stop paying for text nobody will see
 
@@ -258,7 +261,7 @@ class Scheduler:
         if stream.prompt is prompt:  # the stream's own request: comparing the prompts costs more
             return result
         typed = typed_since(stream.prompt, prompt)
-        if not typed or result is None:
+        if typed is None or not typed.text or result is None:
             return result
         if (rest := remainder(result, typed)) is not None:
             return rest
