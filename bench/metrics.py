@@ -21,6 +21,7 @@ History = dict[str, list[tuple[float, str]]]
 class Result:
     requests: int = 0
     pauses: int = 0
+    typed_through: int = 0  # answers shown without a request of their own (cache, a stream)
     tokens: int = 0
     wasted: int = 0
     prompt_tokens: int = 0
@@ -50,6 +51,7 @@ def measure(
 ) -> Result:
     result = Result(requests=len(requests), pauses=trace.pauses, cpu=cpu)
     result.latencies = ghost_latencies(trace, answers)
+    result.typed_through = typed_through(answers, requests)
     ordered = sorted(requests, key=lambda r: r.started)
     for previous, current in itertools.pairwise(ordered):
         result.shared += shared_start_ratio(previous.messages, current.messages)
@@ -69,6 +71,16 @@ def measure(
         elif request.disconnected_at is None and (request.finished_at or 0) > stale:
             result.drained += 1
     return result
+
+
+def typed_through(answers: list[Answer], requests: list[Received]) -> int:
+    """Answers with ghost text that no request was sent for: the prefix it was asked at is not
+    the end of any prompt sent upstream."""
+    sent = {str(r.messages[-1].get("content", "")) for r in requests if r.messages}
+    return sum(
+        answer.text is not None and not any(answer.prefix.endswith(p) for p in sent if p)
+        for answer in answers
+    )
 
 
 def ghost_latencies(trace: Trace, answers: list[Answer]) -> list[float]:

@@ -1,7 +1,9 @@
 """Typing traces: what a user types, where and when, and what they end up writing.
 
 A trace is built by a :class:`Typist` with seeded jitter, so every policy replays the same
-keystrokes at the same times. ``targets`` is the text each file ends up as: the fake model answers
+keystrokes at the same times. Its editor auto-indents; with ``pairs`` it also auto-closes brackets
+and quotes as VS Code does by default (the closer goes in with the opener, and typing the closer
+moves over it). ``targets`` is the text each file ends up as: the fake model answers
 from it (right with the trace's ``accuracy``), the way a good model predicts what you meant.
 """
 
@@ -50,6 +52,7 @@ class Typist:
     steps: list[Step] = field(default_factory=list)
     now: float = 0.3  # leave the server a moment after the files open
     current: str = ""
+    pairs: bool = False  # the editor auto-closes brackets and quotes
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
@@ -71,7 +74,7 @@ class Typist:
             else:
                 pieces.append(char)
         for piece in pieces:
-            self._edit(piece, 0, per_char)
+            self._key(piece, per_char)
 
     def backspace(self, per_char: float) -> None:
         self._edit("", 1, per_char)
@@ -89,14 +92,41 @@ class Typist:
     def trace(self, name: str, accuracy: float) -> Trace:
         return Trace(name, dict(self.files), dict(self.targets), tuple(self.steps), accuracy)
 
-    def _edit(self, text: str, gone: int, per_char: float) -> None:
+    def _key(self, piece: str, per_char: float) -> None:
+        """One keystroke, as the editor applies it."""
+        text, cursor = self._texts[self.current], self.cursors[self.current]
+        after, before = text[cursor : cursor + 1], text[cursor - 1 : cursor]
+        if self.pairs and piece in CLOSING and after == piece:
+            self._edit(piece, 0, per_char, over=1)  # typed over the closer it inserted
+        elif self.pairs and piece in PAIRS and _closes_before(piece, before, after):
+            self._edit(piece, 0, per_char, closer=PAIRS[piece])
+        else:
+            self._edit(piece, 0, per_char)
+
+    def _edit(self, text: str, gone: int, per_char: float, over: int = 0, closer: str = "") -> None:
+        """Replace ``gone`` characters before the cursor and ``over`` after it with ``text``,
+        and ``closer`` after the cursor."""
         uri = self.current
         self.now += per_char * self._rng.uniform(0.6, 1.4)
         cursor = self.cursors[uri]
         old = self._texts[uri]
-        self._texts[uri] = old[: cursor - gone] + text + old[cursor:]
+        self._texts[uri] = old[: cursor - gone] + text + closer + old[cursor + over :]
         self.cursors[uri] = cursor - gone + len(text)
-        self.steps.append(Step(self.now, uri, cursor - gone, cursor, text, self.cursors[uri]))
+        self.steps.append(
+            Step(self.now, uri, cursor - gone, cursor + over, text + closer, self.cursors[uri])
+        )
+
+
+PAIRS = {"(": ")", "[": "]", "{": "}", '"': '"', "'": "'", "`": "`"}
+CLOSING = ")]}\"'`"
+
+
+def _closes_before(opener: str, before: str, after: str) -> bool:
+    """VS Code closes a pair before a space, a closer or the line's end, and a quote only when
+    it does not follow a word (an apostrophe)."""
+    if after and not after.isspace() and after not in CLOSING:
+        return False
+    return opener not in "\"'`" or not (before.isalnum() or before == "_")
 
 
 def relocated(trace: Trace, folder: str) -> Trace:
@@ -122,11 +152,15 @@ MEAN = (
 )
 CLAMP = "if x < low:\n        return low\n    if x > high:\n        return high\n    return x\n"
 NORM = "length = math.sqrt(sum(v * v for v in vector))\n    return [v / length for v in vector]\n"
+SPREAD = (
+    "lo, hi = min(values), max(values)\n    label = 'spread: ' + str(hi - lo)\n"
+    '    counts = {"low": lo, "high": hi}\n    return [label, counts[\'low\']]\n'
+)
 
 
-def steady(seed: int = 1) -> Trace:
+def steady(seed: int = 1, pairs: bool = False) -> Trace:
     """A function typed at 60 ms a character, pausing at each new line."""
-    typist = Typist(seed)
+    typist = Typist(seed, pairs=pairs)
     typist.file("file:///bench/stats.py", HEAD.format(name="mean(values)"), MEAN, TAIL)
     for line in MEAN.splitlines(keepends=True):
         typist.type(line, 0.06)
@@ -134,13 +168,13 @@ def steady(seed: int = 1) -> Trace:
     return typist.trace("steady typing, 60 ms/char, pauses", accuracy=0.5)
 
 
-def corrections(seed: int = 2) -> Trace:
+def corrections(seed: int = 2, pairs: bool = False) -> Trace:
     """Fast bursts (40 ms a character) with typos fixed by backspace, hesitating between words.
 
     Each line's indentation comes with the newline before it (the editor auto-indents), and the
     user pauses at the start of every new line.
     """
-    typist = Typist(seed)
+    typist = Typist(seed, pairs=pairs)
     typist.file("file:///bench/clamp.py", HEAD.format(name="clamp(x, low, high)"), CLAMP, TAIL)
     rng = random.Random(seed)
     lines = CLAMP.splitlines(keepends=True)
@@ -162,9 +196,19 @@ def corrections(seed: int = 2) -> Trace:
     return typist.trace("bursts with corrections", accuracy=0.5)
 
 
-def along(seed: int = 3) -> Trace:
+def spread(seed: int = 5, pairs: bool = False) -> Trace:
+    """Calls, strings, a dict and a list typed at 60 ms a character, pausing at each new line."""
+    typist = Typist(seed, pairs=pairs)
+    typist.file("file:///bench/spread.py", HEAD.format(name="spread(values)"), SPREAD, TAIL)
+    for line in SPREAD.splitlines(keepends=True):
+        typist.type(line, 0.06)
+        typist.pause(1.2)
+    return typist.trace("brackets and quotes, 60 ms/char, pauses", accuracy=0.5)
+
+
+def along(seed: int = 3, pairs: bool = False) -> Trace:
     """Ask at an empty body, then type exactly the ghost text that appeared."""
-    typist = Typist(seed)
+    typist = Typist(seed, pairs=pairs)
     typist.file("file:///bench/norm.py", HEAD.format(name="normalise(vector)"), NORM, TAIL)
     typist.switch("file:///bench/norm.py")
     typist.pause(1.2)
@@ -173,9 +217,9 @@ def along(seed: int = 3) -> Trace:
     return typist.trace("typing along a suggestion", accuracy=1.0)
 
 
-def two_files(seed: int = 4) -> Trace:
+def two_files(seed: int = 4, pairs: bool = False) -> Trace:
     """Alternate between two files, a line in each, pausing before every switch."""
-    typist = Typist(seed)
+    typist = Typist(seed, pairs=pairs)
     a, b = "file:///bench/a.py", "file:///bench/b.py"
     typist.file(a, HEAD.format(name="mean(values)"), MEAN, TAIL)
     typist.file(b, HEAD.format(name="clamp(x, low, high)"), CLAMP, TAIL)
@@ -189,4 +233,10 @@ def two_files(seed: int = 4) -> Trace:
     return typist.trace("switching between two files", accuracy=0.5)
 
 
-TRACES = {"steady": steady, "corrections": corrections, "along": along, "files": two_files}
+TRACES = {
+    "steady": steady,
+    "corrections": corrections,
+    "spread": spread,
+    "along": along,
+    "files": two_files,
+}
