@@ -288,8 +288,10 @@ def test_debounce_off_or_fixed_ignores_what_it_learnt(debounce_ms: int, adaptive
 
 
 def test_policies_by_name() -> None:
-    assert policy_for("naive", 120) == Policy(0, adaptive=False, supersede=False, reuse=False)
-    assert policy_for("fixed", 250) == Policy(250, adaptive=False, reuse=False)
+    assert policy_for("naive", 120) == Policy(
+        0, adaptive=False, supersede=False, reuse=False, show_after=None
+    )
+    assert policy_for("fixed", 250) == Policy(250, adaptive=False, reuse=False, show_after=None)
     assert policy_for("default", 90) == policy_for("anything else", 90) == Policy(90)
 
 

@@ -144,6 +144,7 @@ class Engine:
             progress.failed = True
             return None  # breaker open, rate-limited or over budget: answer empty at once
         cursor = Cursor(prompt.prefix, prompt.suffix, prompt.language_id, prompt.indent)
+        progress.preview = lambda lines: clean(lines, cursor)
         stats = StreamStats()
         reading = self._read(prompt, cursor, progress, stats)
         if not await self._guard.call(reading, stats, prompt, lambda: progress.text):

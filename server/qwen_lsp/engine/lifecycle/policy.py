@@ -20,12 +20,15 @@ class Policy:
     adaptive: bool = True  # learn the quiet time from typing gaps and model latency
     supersede: bool = True  # a newer request for a document answers older ones, closes streams
     reuse: bool = True  # typed-through cache, per-document LRU, attaching to in-flight streams
+    # After the first token, how long a stream may take to decide the whole completion before
+    # what it has decided so far is shown (its complete lines); None: always wait for the whole.
+    show_after: float | None = 0.15
 
 
 def policy_for(name: str, debounce_ms: int) -> Policy:
     """The policy called ``name`` (unknown names get the default)."""
     if name == "naive":
-        return Policy(0, adaptive=False, supersede=False, reuse=False)
+        return Policy(0, adaptive=False, supersede=False, reuse=False, show_after=None)
     if name == "fixed":
-        return Policy(debounce_ms, adaptive=False, reuse=False)
+        return Policy(debounce_ms, adaptive=False, reuse=False, show_after=None)
     return Policy(debounce_ms)
