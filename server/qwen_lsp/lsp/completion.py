@@ -44,6 +44,7 @@ async def inline_completion(
         range=lsp_range(ls.workspace, task.text, start, end + found.replace_length, line),
         command=types.Command(title="Accept", command=ACCEPT_COMMAND, arguments=[len(text)]),
     )
+    ls.engine.suggested(task, start, text)  # an accept then asks for the next one at once
     return types.InlineCompletionList(items=[item])
 
 

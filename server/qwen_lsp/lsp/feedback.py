@@ -33,13 +33,16 @@ def register(server: QwenLanguageServer) -> None:
     def did_partially_accept(params: Any) -> None:
         stats = server.engine.stats
         stats.partially_accepted += 1
-        stats.accepted_chars += _length(_field(params, "acceptedLength"))
+        length = _length(_field(params, "acceptedLength"))
+        stats.accepted_chars += length
+        server.engine.accepted(length)
 
     @server.command(ACCEPT_COMMAND)
     def accepted(*args: Any) -> None:
         stats = server.engine.stats
         stats.accepted += 1
         stats.accepted_chars += _length(args[0] if args else None)
+        server.engine.accepted()
 
     @server.command(STATS_COMMAND)
     def snapshot(*args: Any) -> dict[str, Any]:

@@ -153,14 +153,14 @@ class CompletionCache:
         while self._chars > self._max_chars and len(self) > 1:  # the last one is this entry
             self._drop_oldest(next(iter(self._entries)))  # least recently used document first
 
-    def lookup(self, uri: str, prompt: Prompt) -> Lookup:
-        """The completion for ``prompt`` from memory, or MISS."""
+    def lookup(self, uri: str, prompt: Prompt, count: bool = True) -> Lookup:
+        """The completion for ``prompt`` from memory, or MISS (``count``: as a hit if found)."""
         entries = self._entries.get(uri)
         if not entries:
             return MISS
         if prompt in entries:
             entry = entries[prompt] = entries.pop(prompt)  # now the newest
-            self.hits += 1
+            self.hits += count
             return entry.completion
         prefix = prompt.prefix
         for earlier, (found, cursor, first) in reversed(entries.items()):
@@ -169,7 +169,7 @@ class CompletionCache:
             if not first or found is None or prefix[cursor : cursor + 1] != first:
                 continue
             if rest := typed_through(earlier, found, prompt):
-                self.hits += 1
+                self.hits += count
                 return rest
         return MISS
 

@@ -139,7 +139,7 @@ class Stream:
         self.answer: asyncio.Future[Completion | None] = asyncio.get_running_loop().create_future()
         self.followers: set[Ticket] = set()
         self.diverged = False
-        self.shown = False  # answered early: it runs on for the requests that follow
+        self.kept = False  # runs on without followers: answered early, or asked for ahead
         self._show_after = show_after
         self._showing = False
         self._timer: asyncio.TimerHandle | None = None
@@ -268,6 +268,19 @@ class Scheduler:
     def edited(self) -> None:
         self.debouncer.edited()
 
+    def speculate(self, uri: str, prompt: Prompt) -> Stream | None:
+        """Start a stream for ``prompt`` before anyone asks; None if the cache or the running
+        stream already serve it. It runs without followers until the request that follows an
+        accept attaches to it."""
+        if self.cache.lookup(uri, prompt, count=False) is not MISS:
+            return None
+        stream = self._streams.get(uri)
+        if stream is not None and stream.attach(prompt):
+            return None
+        stream = self._start(uri, prompt)
+        stream.kept = True  # no follower leaving it may close it
+        return stream
+
     def _claim(self, uri: str) -> Ticket:
         previous = self._tickets.get(uri)
         if previous is not None:
@@ -298,7 +311,7 @@ class Scheduler:
         try:
             while not stream.answer.done():  # not cancelled with us: others follow
                 if (early := stream.early(prompt)) is not None:
-                    stream.shown = True
+                    stream.kept = True
                     return early
                 if not await ticket.pause():
                     return None
@@ -349,7 +362,7 @@ class Scheduler:
             stream.job.cancel()  # closes the HTTP stream: the provider stops generating
 
     def _drop_orphan(self, stream: Stream) -> None:
-        if not stream.followers and not stream.answer.done() and not stream.shown:
+        if not stream.followers and not stream.answer.done() and not stream.kept:
             stream.job.cancel()
 
     def _forget(self, uri: str, stream: Stream) -> None:
