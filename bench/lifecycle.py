@@ -145,8 +145,9 @@ def table(name: str, results: dict[str, Result]) -> str:
         "",
         "| policy | upstream requests (per pause) | typed-through answers | tokens streamed "
         "| wasted | prompt tokens | shared prompt start | ghost text p50 / p95 ms (pauses shown) "
-        "| stale close p50 / max ms (drained) | server CPU s |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| accept → next ghost p50 / p95 ms (shown) | stale close p50 / max ms (drained) "
+        "| server CPU s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for policy, r in results.items():
         against = base if base is not None and base is not r else None
@@ -166,6 +167,7 @@ def table(name: str, results: dict[str, Result]) -> str:
             f" | {100 * r.shared:.0f}%"
             f" | {ms(median(r.latencies))} / {ms(percentile(r.latencies, 0.95))}"
             f" ({len(r.latencies)}/{r.pauses}){rel(lambda x: median(x.latencies))}"
+            f" | {ms(median(r.accepts))} / {ms(percentile(r.accepts, 0.95))} ({len(r.accepts)})"
             f" | {ms(median(r.close_delays))} / {ms(max(r.close_delays, default=float('nan')))}"
             f" ({r.drained})"
             f" | {r.cpu:.2f}{rel(lambda x: x.cpu)} |"

@@ -22,6 +22,7 @@ class Result:
     requests: int = 0
     pauses: int = 0
     typed_through: int = 0  # answers shown without a request of their own (cache, a stream)
+    accepts: list[float] = field(default_factory=list)  # accept → the next ghost text, seconds
     tokens: int = 0
     wasted: int = 0
     prompt_tokens: int = 0
@@ -52,6 +53,11 @@ def measure(
     result = Result(requests=len(requests), pauses=trace.pauses, cpu=cpu)
     result.latencies = ghost_latencies(trace, answers)
     result.typed_through = typed_through(answers, requests)
+    result.accepts = [
+        answer.received - answer.sent
+        for answer in answers
+        if trace.steps[answer.step].accept and answer.text and answer.received is not None
+    ]
     ordered = sorted(requests, key=lambda r: r.started)
     for previous, current in itertools.pairwise(ordered):
         result.shared += shared_start_ratio(previous.messages, current.messages)
@@ -87,7 +93,8 @@ def ghost_latencies(trace: Trace, answers: list[Answer]) -> list[float]:
     """For each pause: time from its last keystroke to ghost text, if ghost text came in time."""
     latencies = []
     for index, answer in enumerate(answers):
-        if not trace.steps[answer.step].pause_after or answer.text is None:
+        step = trace.steps[answer.step]
+        if not step.pause_after or step.accept or answer.text is None:
             continue
         deadline = answers[index + 1].sent if index + 1 < len(answers) else float("inf")
         if answer.received is not None and answer.received <= deadline:

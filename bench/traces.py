@@ -25,6 +25,7 @@ class Step:
     text: str
     cursor: int  # offset of the cursor after the step
     pause_after: bool = False  # the user stops here: time to ghost text is measured
+    accept: bool = False  # instead of an edit: the ghost text shown is accepted (Tab)
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class Trace:
 
     @property
     def pauses(self) -> int:
-        return sum(step.pause_after for step in self.steps)
+        return sum(step.pause_after and not step.accept for step in self.steps)
 
 
 @dataclass
@@ -82,6 +83,12 @@ class Typist:
     def pause(self, seconds: float) -> None:
         self.steps[-1] = _paused(self.steps[-1])
         self.now += seconds
+
+    def accept(self) -> None:
+        """Accept whatever ghost text is shown (the editor knows what that is, not the trace);
+        the editor asks again at the end of it."""
+        self.now += 0.05
+        self.steps.append(Step(self.now, self.current, -1, -1, "", -1, accept=True))
 
     def switch(self, uri: str) -> None:
         """Move to another file; the editor asks for a completion at its cursor."""
@@ -142,7 +149,7 @@ def relocated(trace: Trace, folder: str) -> Trace:
 
 
 def _paused(step: Step) -> Step:
-    return Step(step.at, step.uri, step.start, step.end, step.text, step.cursor, True)
+    return dataclasses.replace(step, pause_after=True)
 
 
 HEAD = "import math\n\n\ndef {name}:\n    "
@@ -152,6 +159,11 @@ MEAN = (
 )
 CLAMP = "if x < low:\n        return low\n    if x > high:\n        return high\n    return x\n"
 NORM = "length = math.sqrt(sum(v * v for v in vector))\n    return [v / length for v in vector]\n"
+REPORT = (
+    "lo, hi = min(values), max(values)\n    spread = hi - lo\n    middle = (hi + lo) / 2\n"
+    "    label = 'spread: ' + str(spread)\n    counts = {'low': lo, 'high': hi}\n"
+    "    shown = [label, middle, counts]\n    return shown\n"
+)
 SPREAD = (
     "lo, hi = min(values), max(values)\n    label = 'spread: ' + str(hi - lo)\n"
     '    counts = {"low": lo, "high": hi}\n    return [label, counts[\'low\']]\n'
@@ -217,6 +229,18 @@ def along(seed: int = 3, pairs: bool = False) -> Trace:
     return typist.trace("typing along a suggestion", accuracy=1.0)
 
 
+def accepting(seed: int = 6, pairs: bool = False) -> Trace:
+    """Ask at an empty body, then accept what is shown, again and again, reading each a moment."""
+    typist = Typist(seed, pairs=pairs)
+    typist.file("file:///bench/long.py", HEAD.format(name="report(values)"), REPORT, TAIL)
+    typist.switch("file:///bench/long.py")
+    typist.pause(1.0)
+    for _ in range(5):
+        typist.accept()
+        typist.pause(0.8)
+    return typist.trace("accepting what is shown", accuracy=1.0)
+
+
 def two_files(seed: int = 4, pairs: bool = False) -> Trace:
     """Alternate between two files, a line in each, pausing before every switch."""
     typist = Typist(seed, pairs=pairs)
@@ -238,5 +262,6 @@ TRACES = {
     "corrections": corrections,
     "spread": spread,
     "along": along,
+    "accept": accepting,
     "files": two_files,
 }
