@@ -315,6 +315,8 @@ class Scheduler:
                     return early
                 if not await ticket.pause():
                     return None
+            if ticket.stale:
+                return None
         finally:
             stream.followers.discard(ticket)
             if not stream.followers and not stream.answer.done():
