@@ -172,12 +172,8 @@ SPREAD = (
 
 def steady(seed: int = 1, pairs: bool = False) -> Trace:
     """A function typed at 60 ms a character, pausing at each new line."""
-    typist = Typist(seed, pairs=pairs)
-    typist.file("file:///bench/stats.py", HEAD.format(name="mean(values)"), MEAN, TAIL)
-    for line in MEAN.splitlines(keepends=True):
-        typist.type(line, 0.06)
-        typist.pause(1.2)
-    return typist.trace("steady typing, 60 ms/char, pauses", accuracy=0.5)
+    head = HEAD.format(name="mean(values)")
+    return _by_lines(seed, pairs, "stats.py", head, MEAN, "steady typing, 60 ms/char, pauses")
 
 
 def corrections(seed: int = 2, pairs: bool = False) -> Trace:
@@ -210,12 +206,18 @@ def corrections(seed: int = 2, pairs: bool = False) -> Trace:
 
 def spread(seed: int = 5, pairs: bool = False) -> Trace:
     """Calls, strings, a dict and a list typed at 60 ms a character, pausing at each new line."""
+    head = HEAD.format(name="spread(values)")
+    return _by_lines(seed, pairs, "spread.py", head, SPREAD, "brackets and quotes, 60 ms/char")
+
+
+def _by_lines(seed: int, pairs: bool, file: str, head: str, body: str, name: str) -> Trace:
+    """``body`` typed into ``file`` at 60 ms a character, pausing at each new line."""
     typist = Typist(seed, pairs=pairs)
-    typist.file("file:///bench/spread.py", HEAD.format(name="spread(values)"), SPREAD, TAIL)
-    for line in SPREAD.splitlines(keepends=True):
+    typist.file(f"file:///bench/{file}", head, body, TAIL)
+    for line in body.splitlines(keepends=True):
         typist.type(line, 0.06)
         typist.pause(1.2)
-    return typist.trace("brackets and quotes, 60 ms/char, pauses", accuracy=0.5)
+    return typist.trace(name, accuracy=0.5)
 
 
 def along(seed: int = 3, pairs: bool = False) -> Trace:

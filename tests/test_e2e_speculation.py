@@ -11,22 +11,13 @@ from pytest_lsp import LanguageClient
 
 from tests.conftest import StartServer
 from tests.fake_upstream import FakeUpstream, Reply
-from tests.lsp_helpers import accept, inline, open_document, plain, position_of
+from tests.lsp_helpers import accept, inline, open_document, plain, position_of, replace_text
 from tests.test_e2e_lifecycle import AUTO, URI, round_trip, texts, until
 
 TEXT = "def mean(values):\n    \n"
 CURSOR = len("def mean(values):\n    ")
 FIRST = "total = sum(values)"
 NEXT = "\n    return total / len(values)"
-
-
-def change_to(lsp: LanguageClient, text: str, version: int) -> None:
-    lsp.text_document_did_change(
-        types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=URI, version=version),
-            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
-        )
-    )
 
 
 async def stats(lsp: LanguageClient) -> dict[str, Any]:
@@ -38,7 +29,7 @@ async def accepted_first(lsp: LanguageClient) -> str:
     """Show the first suggestion and accept it as VS Code does: the edit, then the command."""
     (item,) = await inline(lsp, URI, position_of(TEXT, CURSOR))
     after = accept(TEXT, item)
-    change_to(lsp, after, 2)
+    replace_text(lsp, URI, after, 2)
     assert item.command is not None
     await lsp.workspace_execute_command_async(
         types.ExecuteCommandParams(command=item.command.command, arguments=item.command.arguments)
@@ -73,14 +64,14 @@ async def test_partial_accepts_ask_ahead_once_the_suggestion_is_used_up(
     open_document(lsp, URI, TEXT)
     await inline(lsp, URI, position_of(TEXT, CURSOR))
     partly = TEXT[:CURSOR] + "total" + TEXT[CURSOR:]
-    change_to(lsp, partly, 2)
+    replace_text(lsp, URI, partly, 2)
     lsp.protocol.notify("textDocument/didPartiallyAcceptCompletion", {"acceptedLength": 5})
     shown = await inline(lsp, URI, position_of(partly, CURSOR + 5), AUTO)
     assert texts(shown) == [" = sum(values)"]
     assert len(upstream.requests) == 1
 
     after = TEXT[:CURSOR] + FIRST + TEXT[CURSOR:]
-    change_to(lsp, after, 3)
+    replace_text(lsp, URI, after, 3)
     lsp.protocol.notify("textDocument/didPartiallyAcceptCompletion", {"acceptedLength": 14})
 
     assert await until(upstream, lambda: len(upstream.requests) == 2)
@@ -101,7 +92,9 @@ async def test_an_edit_going_another_way_closes_the_request_sent_ahead(
     after = await accepted_first(lsp)
     assert await until(upstream, lambda: upstream.requests[1:] and upstream.requests[1].chunks_sent)
 
-    change_to(lsp, after[: CURSOR + len(FIRST)] + "  # sum" + after[CURSOR + len(FIRST) :], 3)
+    replace_text(
+        lsp, URI, after[: CURSOR + len(FIRST)] + "  # sum" + after[CURSOR + len(FIRST) :], 3
+    )
 
     assert await until(upstream, lambda: upstream.requests[1].disconnected_at is not None)
     assert (await stats(lsp))["speculativeClosed"] == 1
