@@ -26,8 +26,10 @@ def test_an_accept_is_read_where_the_suggestion_went() -> None:
     assert SHOWN.accepted('y = f("😀", 1)\n') is None  # the text before it changed
 
 
-def test_the_end_is_reached_once() -> None:
-    shown = Shown(CompletionTask("u", BEFORE, 4), 4, "1")
+def test_the_end_is_reached_once_by_an_accept_not_by_typing_its_last_character() -> None:
+    shown = Shown(CompletionTask("u", BEFORE, 4), 4, "12")
     assert shown.reached_end("x = \n") is None
-    assert shown.reached_end("x = 1\n") is not None
-    assert shown.reached_end("x = 1\n") is None
+    assert shown.reached_end("x = 12\n") is not None
+    assert shown.reached_end("x = 12\n") is None
+    typed = Shown(CompletionTask("u", "x = 1\n", 5), 5, "2")
+    assert typed.reached_end("x = 12\n") is None

@@ -49,8 +49,12 @@ class Shown:
         return len(self.text)
 
     def reached_end(self, text: str) -> CompletionTask | None:
-        """The task at the suggestion's end the first time ``text`` holds all of it."""
-        if self.reached or (task := self.accepted(text)) is None:
+        """The task at the suggestion's end the first time ``text`` holds all of it, put there
+        by an accept: by more than one character at once. Typed out to its last character, the
+        user is typing, and the next keystroke, not an accept, comes next."""
+        if self.reached or len(text) - len(self.task.text) < 2:
+            return None
+        if (task := self.accepted(text)) is None:
             return None
         self.reached = True
         return task
