@@ -22,7 +22,10 @@ class Result:
     requests: int = 0
     pauses: int = 0
     typed_through: int = 0  # answers shown without a request of their own (cache, a stream)
-    accepts: list[float] = field(default_factory=list)  # accept → the next ghost text, seconds
+    # accept → the next ghost text (seconds), when the stream or cache had it, and when a
+    # request had to go for it (the one sent ahead at the accept, or the editor's)
+    accepts: list[float] = field(default_factory=list)
+    accepts_asked: list[float] = field(default_factory=list)
     tokens: int = 0
     wasted: int = 0
     prompt_tokens: int = 0
@@ -53,11 +56,12 @@ def measure(
     result = Result(requests=len(requests), pauses=trace.pauses, cpu=cpu)
     result.latencies = ghost_latencies(trace, answers)
     result.typed_through = typed_through(answers, requests)
-    result.accepts = [
-        answer.received - answer.sent
-        for answer in answers
-        if trace.steps[answer.step].accept and answer.text and answer.received is not None
-    ]
+    for answer in answers:
+        if trace.steps[answer.step].accept and answer.text and answer.received is not None:
+            asked = typed_through([answer], requests) == 0
+            (result.accepts_asked if asked else result.accepts).append(
+                answer.received - answer.sent
+            )
     ordered = sorted(requests, key=lambda r: r.started)
     for previous, current in itertools.pairwise(ordered):
         result.shared += shared_start_ratio(previous.messages, current.messages)
