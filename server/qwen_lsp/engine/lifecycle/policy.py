@@ -22,6 +22,9 @@ class Policy:
     reuse: bool = True  # typed-through cache, per-document LRU, attaching to in-flight streams
     # After the first token, how long a stream may take to decide the whole completion before
     # what it has decided so far is shown (its complete lines); None: always wait for the whole.
+    # About the time a hosted model takes to write a median line of code: a one-line answer
+    # still arrives whole, a block shows its first line, and with the time to first token and a
+    # line start's debounce the pause to ghost text stays within the target.
     show_after: float | None = 0.15
 
 
