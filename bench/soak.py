@@ -88,7 +88,7 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-async def start(base_url: str) -> LanguageClient:
+async def start(base_url: str, **extra: Any) -> LanguageClient:
     client = LanguageClient("qwen-lsp-soak", "1")
     client.feature("$/qwenLsp/status")(lambda params: None)
     client.feature(types.WINDOW_SHOW_MESSAGE)(lambda params: None)
@@ -98,7 +98,7 @@ async def start(base_url: str) -> LanguageClient:
             inline_completion=types.InlineCompletionClientCapabilities()
         )
     )
-    options = {**SERVER_OPTIONS, "baseUrl": base_url}
+    options = {**SERVER_OPTIONS, "baseUrl": base_url, **extra}
     await client.initialize_async(
         types.InitializeParams(capabilities=caps, initialization_options=options)
     )
@@ -194,7 +194,8 @@ async def overhead(samples: int) -> tuple[list[float], list[float]]:
                 pass
             direct.append((time.perf_counter() - started) * 1000)
         await sdk.close()
-        client = await start(fake.base_url)
+        # One request per completion, as the direct stream it is compared with.
+        client = await start(fake.base_url, invokedSuggestions=1)
         for n in range(samples):
             uri = f"file:///overhead/{n}.py"  # a new document each time: no cache hits
             text = document(n)

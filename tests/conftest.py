@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import shutil
 import ssl
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,10 @@ def capabilities(client: str) -> types.ClientCapabilities:
     caps = client_capabilities("visual-studio-code")
     assert caps.text_document is not None
     caps.text_document.inline_completion = types.InlineCompletionClientCapabilities()
+    # As VS Code 1.139 announces it (pytest-lsp's recorded capabilities predate notebooks).
+    caps.notebook_document = caps.notebook_document or types.NotebookDocumentClientCapabilities(
+        synchronization=types.NotebookDocumentSyncClientCapabilities(dynamic_registration=True)
+    )
     return caps
 
 
@@ -82,7 +88,14 @@ async def start_server(upstream: FakeUpstream) -> AsyncIterator[StartServer]:
         caps = capabilities(client)
         if encodings is not None:
             caps.general = types.GeneralClientCapabilities(position_encodings=encodings)
-        init: dict[str, Any] = {"apiKey": TEST_KEY, "baseUrl": upstream.base_url, "debounceMs": 0}
+        # One suggestion per request unless a test asks for more: each further one is a request
+        # of its own, and most tests count the requests the fake receives.
+        init: dict[str, Any] = {
+            "apiKey": TEST_KEY,
+            "baseUrl": upstream.base_url,
+            "debounceMs": 0,
+            "invokedSuggestions": 1,
+        }
         lsp.init_result = await lsp.initialize_session(  # type: ignore[attr-defined]
             types.InitializeParams(
                 capabilities=caps,
@@ -101,3 +114,54 @@ async def start_server(upstream: FakeUpstream) -> AsyncIterator[StartServer]:
 def tls(tmp_path: Path) -> tuple[ssl.SSLContext, Path]:
     """A server context with a self-signed certificate, and the certificate's file."""
     return self_signed(tmp_path)
+
+
+@dataclass
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+RunCli = Callable[..., CliResult]
+
+
+@pytest.fixture
+def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> RunCli:
+    """``run_cli("doctor", env={...})``: ``qwen-lsp ARGS`` in this process, in an environment
+    of ``env`` only (a fresh interpreter per case is slow)."""
+    from qwen_lsp.cli import main
+
+    def run(*args: str, env: dict[str, str], cwd: Path | None = None) -> CliResult:
+        for name in list(os.environ):
+            monkeypatch.delenv(name)
+        for name, value in server_env(**env).items():
+            monkeypatch.setenv(name, value)
+        if cwd is not None:
+            monkeypatch.chdir(cwd)
+        root = logging.getLogger()
+        handlers, level = root.handlers[:], root.level
+        try:
+            code = main(list(args))
+        except SystemExit as exit:  # argparse's usage errors
+            code = int(exit.code or 0)
+        finally:
+            root.handlers[:], root.level = handlers, level
+        out, err = capsys.readouterr()
+        return CliResult(code, out, err)
+
+    return run
+
+
+_PROCESS_FIXTURES = frozenset({"upstream", "start_server"})
+# Names a test module imports when its tests start a server, an editor or a subprocess.
+_PROCESS_NAMES = ("subprocess", "pynvim", "ClientServerConfig", "server_env", "raw_session")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark as ``unit`` every test that starts no process: ``pytest -m unit`` runs in seconds."""
+    for item in items:
+        names = vars(getattr(item, "module", None) or object())
+        spawns = any(name in names for name in _PROCESS_NAMES)
+        if not spawns and not _PROCESS_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.unit)

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from tests.conftest import server_env
+from tests.fake_upstream import FakeUpstream
 
 
 class RawServer:
@@ -19,6 +20,7 @@ class RawServer:
         self.process = process
         self.stdout = b""
         self.stderr = b""
+        self.initialize_result: dict[str, Any] = {}
 
     def send(self, body: bytes) -> None:
         self.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
@@ -50,9 +52,13 @@ class RawServer:
 
 @asynccontextmanager
 async def raw_session(
-    env: dict[str, str], options: dict[str, Any] | None = None, args: tuple[str, ...] = ()
+    env: dict[str, str],
+    options: dict[str, Any] | None = None,
+    args: tuple[str, ...] = (),
+    capabilities: dict[str, Any] | None = None,
 ) -> AsyncIterator[RawServer]:
-    """An initialized server; stderr is captured into ``server.stderr`` after it exits."""
+    """An initialized server, sent ``capabilities`` exactly as given; stderr is captured into
+    ``server.stderr`` after it exits."""
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "qwen_lsp", *args,
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
@@ -61,8 +67,11 @@ async def raw_session(
     server = RawServer(process)
     assert process.stdout is not None and process.stderr is not None
     stderr = asyncio.ensure_future(process.stderr.read())  # drained, or a full pipe blocks it
-    server.request(1, "initialize", {"capabilities": {}, "initializationOptions": options or {}})
-    assert "result" in await server.answer(1)
+    # One suggestion per invoked request, as in conftest: tests count upstream requests.
+    options = {"invokedSuggestions": 1, **(options or {})}
+    init = {"capabilities": capabilities or {}, "initializationOptions": options}
+    server.request(1, "initialize", init)
+    server.initialize_result = (await server.answer(1))["result"]
     server.notify("initialized", {})
     try:
         yield server
@@ -72,3 +81,31 @@ async def raw_session(
         server.stdout += await process.stdout.read()
         server.stderr = await stderr
         await process.wait()
+
+
+def open_text(server: RawServer, uri: str, text: str) -> None:
+    document = {"uri": uri, "languageId": "python", "version": 1, "text": text}
+    server.notify("textDocument/didOpen", {"textDocument": document})
+
+
+def append(server: RawServer, uri: str, version: int, line: int, text: str) -> None:
+    """A ``didChange`` inserting ``text`` at the start of ``line``."""
+    point = {"line": line, "character": 0}
+    change = {"range": {"start": point, "end": point}, "text": text}
+    params = {"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]}
+    server.notify("textDocument/didChange", params)
+
+
+async def server_text(
+    server: RawServer, upstream: FakeUpstream, uri: str, lines: int, id_: int
+) -> str:
+    """The document as the server has it, if it has ``lines`` line breaks: the code before a
+    cursor at its end, as the server sends it upstream."""
+    before = len(upstream.requests)
+    server.request(id_, "textDocument/inlineCompletion", {
+        "textDocument": {"uri": uri}, "position": {"line": lines, "character": 0},
+        "context": {"triggerKind": 1}})  # fmt: skip
+    await server.answer(id_)
+    assert len(upstream.requests) == before + 1
+    content: str = upstream.requests[-1].messages[-1]["content"]
+    return content

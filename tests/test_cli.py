@@ -14,7 +14,7 @@ import pytest
 
 from qwen_lsp import __version__
 from qwen_lsp.lsp import stdio
-from tests.conftest import TEST_KEY, server_env
+from tests.conftest import TEST_KEY, RunCli, server_env
 from tests.fake_upstream import FakeUpstream, Reply
 
 
@@ -107,8 +107,8 @@ def serve_from(stdin: bytes | Path) -> subprocess.CompletedProcess[bytes]:
 def test_a_session_over_a_pipe_and_from_a_regular_file_is_answered(
     tmp_path: Path, header: bytes
 ) -> None:
-    """A pipe is read on the event loop; a file, which it cannot watch, by a thread of ours:
-    framed the same way (pygls' reader took only ``Content-Length: `` in that case)."""
+    """A pipe and a regular file are read and framed the same way (pygls' reader took only
+    ``Content-Length: ``)."""
     script = tmp_path / "session.lsp"
     script.write_bytes(frames(*SESSION).replace(b"Content-Length: ", header))
     for stdin in (script.read_bytes(), script):
@@ -136,9 +136,138 @@ class BreakingInput(io.BytesIO):
 
 
 async def test_stdin_that_breaks_ends_the_stream_instead_of_hanging() -> None:
-    """Read by our thread (a regular file, Windows): a failed read is the input's end, so the
-    server stops rather than wait forever for messages that cannot come."""
-    stream = asyncio.StreamReader()
-    stdio._read_in_thread(stream, BreakingInput(b"Content-Length: 2\r\n\r\n{}"))
-    assert await asyncio.wait_for(stream.read(), 10) == b"Content-Length: 2\r\n\r\n{}"
-    assert stream.at_eof()
+    """A failed read is the input's end, so the server stops rather than wait forever for
+    messages that cannot come."""
+    chunks: asyncio.Queue[bytes] = asyncio.Queue()
+    stdio._read_in_thread(BreakingInput(b"Content-Length: 2\r\n\r\n{}"), chunks)
+    assert await asyncio.wait_for(chunks.get(), 10) == b"Content-Length: 2\r\n\r\n{}"
+    assert await asyncio.wait_for(chunks.get(), 10) == b""
+
+
+@pytest.mark.parametrize(
+    "spot",
+    ["calc.py:2", "calc.py", "calc.py:two:5", "calc.py:0:1", "calc.py:2:0", "calc.py:-1:3"],
+)
+def test_a_malformed_spot_is_a_usage_error(run_cli: RunCli, tmp_path: Path, spot: str) -> None:
+    (tmp_path / "calc.py").write_text("def add(a, b):\n    \n")
+
+    result = run_cli("complete", spot, env={"QWEN_LSP_API_KEY": TEST_KEY}, cwd=tmp_path)
+
+    assert result.returncode == 2 and result.stdout == ""
+    assert "usage: qwen-lsp complete" in result.stderr
+    assert "expected FILE:LINE:COL with LINE and COL counted from 1" in result.stderr
+    assert "Traceback" not in result.stderr and "unpack" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "spot", "message"),
+    [
+        (b"a\nb\nc\n", "9:1", "calc.py: line 9 is past the end of the file (its last line is 4)"),
+        (b"a\nbc\n", "2:4", "calc.py: column 4 is past the end of line 2 (the last column is 3)"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "1:1", "calc.py: not a text file"),
+        (b"caf\xe9 = 1\n", "1:1", "calc.py: not a text file"),
+        (None, "1:1", "calc.py: No such file or directory"),
+    ],
+)
+def test_a_file_or_position_that_cannot_be_completed_is_named_in_1_based_terms(
+    run_cli: RunCli, upstream: FakeUpstream, tmp_path: Path, content: bytes | None, spot: str,
+    message: str,
+) -> None:  # fmt: skip
+    source = tmp_path / "calc.py"
+    if content is not None:
+        source.write_bytes(content)
+    env = {"QWEN_LSP_API_KEY": TEST_KEY, "QWEN_LSP_BASE_URL": upstream.base_url}
+
+    result = run_cli("complete", f"{source}:{spot}", env=env)
+
+    assert result.returncode == 2 and result.stdout == ""
+    assert message in result.stderr
+    assert upstream.requests == []
+
+
+@pytest.mark.parametrize(
+    ("name", "size", "env", "reason"),
+    [
+        (".env", 10, {}, "its name matches a secret's or an `exclude` pattern"),
+        ("query.sql", 10, {"QWEN_LSP_EXCLUDE": "*.sql"}, "an `exclude` pattern"),
+        ("big.py", 3000, {"QWEN_LSP_MAX_FILE_KB": "2"}, "larger than maxFileKb (2 KB)"),
+    ],
+)
+def test_a_file_that_is_never_sent_says_why_and_fails(
+    run_cli: RunCli, upstream: FakeUpstream, tmp_path: Path, name: str, size: int,
+    env: dict[str, str], reason: str,
+) -> None:  # fmt: skip
+    source = tmp_path / name
+    source.write_text("x = 1\n" * (size // 6))
+    env = {**env, "QWEN_LSP_API_KEY": TEST_KEY, "QWEN_LSP_BASE_URL": upstream.base_url}
+
+    result = run_cli("complete", f"{source}:1:1", env=env)
+
+    assert result.returncode == 2 and result.stdout == ""
+    assert f"{source} is never sent: " in result.stderr and reason in result.stderr
+    assert upstream.requests == []
+
+
+@pytest.mark.parametrize("command", ["complete", "eval"])
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        ({}, "no API key for DashScope: set QWEN_LSP_API_KEY or DASHSCOPE_API_KEY"),
+        ({"QWEN_LSP_BASE_URL": "http://127.0.0.1:9/v1"},
+         "no API key for the server at 127.0.0.1:9: set QWEN_LSP_API_KEY or DASHSCOPE_API_KEY"),
+        ({"QWEN_LSP_PROVIDER": "moonshot"},
+         "no API key for Moonshot: set QWEN_LSP_API_KEY or MOONSHOT_API_KEY"),
+    ],
+)  # fmt: skip
+def test_no_key_names_the_provider_and_its_variables_on_stderr(
+    run_cli: RunCli, tmp_path: Path, command: str, env: dict[str, str], says: str
+) -> None:
+    (tmp_path / "calc.py").write_text("def add(a, b):\n    \n")
+    args = {"complete": [f"{tmp_path / 'calc.py'}:2:5"], "eval": [str(tmp_path)]}[command]
+
+    result = run_cli(command, *args, env=env)
+
+    assert result.returncode == 2 and result.stdout == ""
+    assert f"qwen-lsp {command}: {says}" in result.stderr
+
+
+def test_provider_failures_name_the_endpoint_in_use_not_the_default_provider(
+    run_cli: RunCli, upstream: FakeUpstream, tmp_path: Path
+) -> None:
+    upstream.default = Reply(status=401, error={"message": "invalid key"})
+    (tmp_path / "calc.py").write_text("def add(a, b):\n    \n")
+    env = {"QWEN_LSP_API_KEY": TEST_KEY, "QWEN_LSP_BASE_URL": upstream.base_url}
+
+    result = run_cli("complete", f"{tmp_path / 'calc.py'}:2:5", env=env)
+
+    host = upstream.base_url.split("/")[2]
+    assert result.returncode == 1
+    assert f"qwen-lsp complete: the server at {host} rejected the API key" in result.stderr
+    assert "DashScope" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["/nonexistent/dir"], "qwen-lsp eval: /nonexistent/dir does not exist"),
+        (["tests/data", "--samples", "0"], "qwen-lsp eval: --samples must be at least 1"),
+    ],
+)
+def test_eval_writes_its_errors_to_stderr(run_cli: RunCli, args: list[str], message: str) -> None:
+    result = run_cli("eval", *args, env={"QWEN_LSP_API_KEY": TEST_KEY})
+
+    assert result.returncode == 2 and result.stdout == ""
+    assert message in result.stderr
+
+
+def test_eval_reports_provider_failures_on_stderr(
+    run_cli: RunCli, upstream: FakeUpstream, tmp_path: Path
+) -> None:
+    upstream.default = Reply(status=500, error="down")
+    (tmp_path / "calc.py").write_text("def add(a, b):\n    return a + b\n")
+    env = {"QWEN_LSP_API_KEY": TEST_KEY, "QWEN_LSP_BASE_URL": upstream.base_url}
+
+    result = run_cli("eval", str(tmp_path), "--samples", "2", env=env)
+
+    assert result.returncode == 1
+    assert "provider errors 2, last: " in result.stderr and "provider errors" not in result.stdout

@@ -8,6 +8,7 @@ import pytest
 from lsprotocol import types
 
 from qwen_lsp.config import find_project_file, load, typing_memory_path, user_config_path
+from qwen_lsp.settings import setting_fields
 from tests.conftest import StartServer
 from tests.fake_upstream import FakeUpstream, Reply
 from tests.lsp_helpers import inline, open_document
@@ -138,3 +139,70 @@ async def test_the_server_reads_the_project_file_of_its_workspace_root(
     (request,) = upstream.requests
     assert request.body["model"] == "project-model"
     assert request.body["max_tokens"] == 55  # the editor still wins
+
+
+@pytest.mark.parametrize(
+    ("user", "project", "kept"),
+    [
+        # A project may lower any limit, or set one the user left off.
+        ("", "maxTokens = 100\nrequestsPerMinute = 10\ntokensPerDay = 5000\n", {}),
+        ("requestsPerMinute = 0\n", "requestsPerMinute = 500\n", {}),
+        # It may not raise one above the user's value or the endpoint's default (60 a minute on
+        # a paid endpoint), nor turn one off (0) or back to a more generous default (-1).
+        ("", "maxTokens = 4096\n", {"maxTokens": (256, "default")}),
+        ("", "requestsPerMinute = 61\n", {"requestsPerMinute": (-1, "default")}),
+        ("", "tokensPerMinute = 0\n", {"tokensPerMinute": (-1, "default")}),
+        ("tokensPerDay = 1000\n", "tokensPerDay = -1\n", {"tokensPerDay": (1000, "user file")}),
+        (
+            "maxTokens = 64\n",
+            "maxTokens = 65\nrequestsPerMinute = 0\ntokensPerMinute = 100\n",
+            {"maxTokens": (64, "user file"), "requestsPerMinute": (-1, "default")},
+        ),
+    ],
+    ids=["lower", "limit-where-none", "maxTokens", "rpm", "off", "default", "several"],
+)
+def test_a_project_file_may_lower_spend_limits_but_never_raise_them(
+    tmp_path: Path, user: str, project: str, kept: dict[str, tuple[int, str]]
+) -> None:
+    _write(tmp_path / "xdg" / "qwen-lsp" / "config.toml", user)
+    _write(tmp_path / "repo" / ".qwen-lsp.toml", project)
+
+    settings, errors, _ = load(_env(tmp_path), tmp_path / "repo")
+
+    fields = setting_fields()
+    for line in project.splitlines():
+        key, value = line.split(" = ")
+        want, source = kept.get(key, (int(value), "project file"))
+        assert getattr(settings, fields[key]) == want
+        assert settings.source(fields[key]).startswith(source)
+    assert len(errors) == len(kept)
+    for key, message in zip(kept, errors, strict=True):
+        assert f"{key} = " in message and "never raise" in message
+
+
+def test_the_users_own_layers_may_still_raise_what_a_project_file_lowered(
+    tmp_path: Path,
+) -> None:
+    _write(tmp_path / "repo" / ".qwen-lsp.toml", "maxTokens = 32\n")
+    env = _env(tmp_path, QWEN_LSP_MAX_TOKENS="1024")
+
+    settings, errors, _ = load(env, tmp_path / "repo")
+    editor, _ = settings.merged({"maxTokens": 2048})
+
+    assert errors == [] and settings.max_tokens == 1024 and editor.max_tokens == 2048
+
+
+async def test_the_server_ignores_a_raised_limit_with_one_message(
+    start_server: StartServer, upstream: FakeUpstream, tmp_path: Path
+) -> None:
+    _write(tmp_path / ".qwen-lsp.toml", "maxTokens = 8000\ntemperature = 0.5\n")
+    upstream.script(Reply.text("1\n"))
+    lsp = await start_server(root=tmp_path)
+    open_document(lsp, "file:///p/a.py", "x = \n")
+
+    await inline(lsp, "file:///p/a.py", types.Position(0, 4))
+
+    (request,) = upstream.requests
+    assert (request.body["max_tokens"], request.body["temperature"]) == (256, 0.5)
+    [message] = [m.message for m in lsp.messages if "maxTokens" in m.message]
+    assert "maxTokens = 8000" in message and ".qwen-lsp.toml" in message

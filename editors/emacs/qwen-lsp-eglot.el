@@ -1,7 +1,8 @@
 ;;; qwen-lsp-eglot.el --- qwen-lsp through Eglot  -*- lexical-binding: t; -*-
 
-;; Eglot has no inline (ghost-text) completion: qwen-lsp offers its continuation as a
-;; completion-at-point candidate (Corfu, Company, or M-x completion-at-point).
+;; Needs Eglot 1.9 or newer (Debian 12's elpa-eglot; built into Emacs 29).  Eglot has no inline
+;; (ghost-text) completion: qwen-lsp offers its continuation as a completion-at-point candidate
+;; (Corfu, Company, or M-x completion-at-point).
 ;; Eglot runs one server per major mode, so this replaces your usual server for these modes.
 
 (with-eval-after-load 'eglot

@@ -1,10 +1,11 @@
-;;; qwen-lsp-lsp-mode.el --- qwen-lsp through lsp-mode, with ghost text  -*- lexical-binding: t; -*-
+;;; qwen-lsp-lsp-mode.el --- qwen-lsp through lsp-mode  -*- lexical-binding: t; -*-
 
-;; lsp-mode (9.0.1 or newer) shows textDocument/inlineCompletion as an overlay
-;; (`lsp-inline-completion-mode').  `:add-on? t' runs qwen-lsp next to your usual server.
+;; Needs lsp-mode 8.0.0 or newer (Debian 12's elpa-lsp-mode is 8.0.0): qwen-lsp's continuation
+;; is then a completion-at-point candidate.  lsp-mode 10.0.0 or newer also shows it as ghost
+;; text (`lsp-inline-completion-mode'), and qwen-lsp then offers no completion candidate.
+;; `:add-on? t' runs qwen-lsp next to your usual server.
 
 (with-eval-after-load 'lsp-mode
-  (require 'lsp-inline-completion)
   (lsp-register-client
    (make-lsp-client
     :new-connection (lsp-stdio-connection '("qwen-lsp"))
@@ -12,13 +13,20 @@
     :add-on? t
     :server-id 'qwen-lsp
     :initialization-options (lambda () (list :model "qwen3-coder-flash"))))
-  ;; lsp-mode waits 2 s of idle time by default; the server has its own short debounce.
-  (setq lsp-inline-completion-idle-delay 0.3)
-  (add-hook 'lsp-mode-hook #'lsp-inline-completion-mode))
+  ;; Optional: an error here would abort lsp-mode's loading, and `M-x lsp' for every server.
+  (if (require 'lsp-inline-completion nil t)
+      ;; lsp-mode turns `lsp-inline-completion-mode' on by itself where a server offers inline
+      ;; completion (`lsp-inline-completion-enable').  It waits 2 s of idle time by default;
+      ;; the server has its own short debounce.
+      (setq lsp-inline-completion-idle-delay 0.3)
+    (message "qwen-lsp: ghost text needs lsp-mode 10.0.0 or newer (%s); %s"
+             (lsp-version) "suggestions come as completion candidates")))
 
-;; While a suggestion is shown, `lsp-inline-completion-active-map' is active:
-;; RET accepts, C-n / C-p (or M-n / M-p) cycle, C-g or ESC dismiss; any other key dismisses
-;; it and does what it normally does.  To accept with C-<tab> as well:
+;; While a suggestion is shown (lsp-mode 10), `lsp-inline-completion-active-map' is active:
+;; C-<return> accepts (inserting the item's text over its range and running its command),
+;; C-n / C-p cycle, C-g, ESC or C-c C-k dismiss; any other key dismisses it and does what it
+;; normally does.  `M-x lsp-inline-completion-display' asks at once.  To accept with
+;; C-<tab> as well:
 ;; (with-eval-after-load 'lsp-inline-completion
 ;;   (define-key lsp-inline-completion-active-map (kbd "C-<tab>") #'lsp-inline-completion-accept))
 

@@ -2,11 +2,14 @@
 
 Lowest to highest precedence: defaults < provider preset < user file < project file <
 environment < editor settings (applied later by the server). Files are TOML with the editor's
-setting names (``baseUrl``) or their snake_case form (``base_url``).
+setting names (``baseUrl``) or their snake_case form (``base_url``). A project file travels with
+a repository, so it may not hold a key, vouch for an endpoint or raise a spend limit.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,6 +27,9 @@ PROJECT_FILE = ".qwen-lsp.toml"
 # A project file travels with the repository: a key there would be committed and shared, and a
 # repository must not vouch for the endpoint it points the user's key at.
 NOT_IN_PROJECT_FILE = frozenset({"apiKey", "trustedBaseUrls"})
+# What a project file may lower but not raise: a cloned repository must not run up the user's bill.
+SPEND_LIMITS = ("max_tokens", "requests_per_minute", "tokens_per_minute", "tokens_per_day")
+_SPEND_KEYS = frozenset(map(camel, SPEND_LIMITS))
 
 
 @dataclass(frozen=True)
@@ -52,10 +58,42 @@ def load(
     settings, errors = Settings(), list[str]()
     for config in files:
         errors.extend(config.errors)
-        settings, bad = settings.merged(config.values, config.source)
+        merged, bad = settings.merged(config.values, config.source)
         errors.extend(bad)
+        if config.kind == PROJECT_FILE_SOURCE and _SPEND_KEYS & config.values.keys():
+            merged, raised = _without_raised_limits(settings, merged, config.source)
+            errors.extend(raised)
+        settings = merged
     settings, bad = from_env(env, settings)
     return settings, errors + bad, files
+
+
+def _without_raised_limits(
+    before: Settings, after: Settings, source: str
+) -> tuple[Settings, list[str]]:
+    """``after`` with each spend limit ``source`` raised put back as ``before`` had it, and a
+    message for each."""
+    kept = {name: getattr(before, name) for name in SPEND_LIMITS}
+    was, now = _allowances(dataclasses.replace(after, **kept)), _allowances(after)
+    raised = [name for name, old, new in zip(SPEND_LIMITS, was, now, strict=True) if new > old]
+    messages = [
+        f"qwen-lsp: {camel(name)} = {getattr(after, name)} in {source} would raise the limit "
+        f"above {old:g}; ignored: a project file may lower spend limits, never raise them"
+        for name, old in zip(SPEND_LIMITS, was, strict=True)
+        if name in raised
+    ]
+    sources = {**after.sources, **{name: before.source(name) for name in raised}}
+    restored = dataclasses.replace(after, **{n: kept[n] for n in raised}, sources=sources)
+    return restored, messages
+
+
+def _allowances(settings: Settings) -> tuple[float, ...]:
+    """Each spend limit as the amount it allows at the settings' endpoint (off: infinite)."""
+    from qwen_lsp.engine.upstream.budget import limits_for  # the engine: only when needed
+
+    limits = limits_for(settings)
+    rates = (limits.requests_per_minute, limits.tokens_per_minute, limits.tokens_per_day)
+    return (settings.max_tokens, *(rate or math.inf for rate in rates))
 
 
 def user_config_path(env: Mapping[str, str]) -> Path:

@@ -22,8 +22,7 @@ from qwen_lsp.engine.upstream.client import StreamStats, Upstream, endpoint_url
 from qwen_lsp.engine.upstream.dialects import ChatRequest, dialect_for
 from qwen_lsp.engine.upstream.errors import UpstreamError, dialect_advice
 from qwen_lsp.logs import mask
-from qwen_lsp.providers import PRESETS
-from qwen_lsp.settings import Settings, setting_fields, untrusted_message
+from qwen_lsp.settings import Settings, setting_fields
 
 PRECEDENCE = "default < preset < user file < project file < env < editor"
 PROBE = Prompt("def add(a, b):\n    return", "\n", "doctor.py", "python")
@@ -64,14 +63,12 @@ async def run(
         say(f"typing memory: {typing_file} ({typing_state(settings, typing_file)})")
     for warning in warnings:
         say(f"warning: {warning}")
-    say(f"request: POST {request_url(settings)} (dialect {settings.dialect})")
-    if not settings.has_credentials:
-        key_env = PRESETS[settings.provider].key_env
-        also = f" or {key_env}" if key_env else ""
-        say(f"verdict: FAILED (no key): set QWEN_LSP_API_KEY{also}, or `apiKey` in a config file.")
+    if refusal := settings.refusal:
+        say(f"verdict: FAILED ({refusal.kind.replace('_', ' ')}): {refusal.message}")
         return 1
-    if url := settings.untrusted_base_url:
-        say(f"verdict: FAILED (untrusted endpoint): {untrusted_message(settings, url)}")
+    say(f"request: POST {request_url(settings)} (dialect {settings.dialect})")
+    if blocker := settings.blocker:
+        say(f"verdict: FAILED (no key): {blocker}")
         return 1
     probe = await run_probe(settings)
     for line in report(probe, settings):
@@ -97,7 +94,9 @@ def settings_table(settings: Settings) -> list[str]:
     width = max(map(len, fields))
     for name, field in fields.items():
         value = getattr(settings, field)
-        if field == "api_key":
+        if field in settings.invalid:
+            shown = "(invalid: see the verdict)"
+        elif field == "api_key":
             shown = f"set ({len(value)} characters)" if value else "not set"
         elif isinstance(value, tuple):
             shown = ", ".join(value) or "(none)"

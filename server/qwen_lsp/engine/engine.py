@@ -10,6 +10,7 @@ from contextlib import aclosing
 from dataclasses import dataclass
 from pathlib import Path
 
+from qwen_lsp.engine.alternatives import Alternatives, OnPrompt, sampled
 from qwen_lsp.engine.context.exclude import Exclusion
 from qwen_lsp.engine.context.gitignore import GitIgnored
 from qwen_lsp.engine.context.open_files import OpenFiles
@@ -28,7 +29,7 @@ from qwen_lsp.engine.upstream.dialects import Dialect, dialect_for
 from qwen_lsp.engine.upstream.guard import Guard, Paused
 from qwen_lsp.engine.upstream.long_outputs import BlockResult
 from qwen_lsp.engine.values import Completion, CompletionTask, Status
-from qwen_lsp.settings import Settings, untrusted_message
+from qwen_lsp.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ class Engine:
         self.open_files = OpenFiles()  # kept up to date by the LSP layer
         self._related = RelatedCode(self.open_files)
         self._guard = Guard(settings, self._on_status)
+        self._alternatives = Alternatives(self._generate, self._guard.stats)
         self._git_ignored = GitIgnored()
         self._exclusion = Exclusion.of(settings, self._git_ignored)
         self._typing_file = typing_file
@@ -109,22 +111,34 @@ class Engine:
     @property
     def can_complete(self) -> bool:
         settings = self._settings
-        return settings.enable and settings.has_credentials and not settings.untrusted_base_url
+        return settings.enable and settings.has_credentials and settings.refusal is None
 
     def _idle_status(self) -> Status:
-        settings = self._settings
-        if url := settings.untrusted_base_url:
-            return Status("error", "untrusted_endpoint", untrusted_message(settings, url), True)
+        if refusal := self._settings.refusal:
+            return Status("error", refusal.kind, refusal.message, True)
         return Status("ready") if self.can_complete else Status("disabled")
 
-    async def complete(self, task: CompletionTask) -> Completion | None:
-        """The completion for ``task``, or None (disabled, excluded, superseded, failed)."""
+    async def complete(
+        self, task: CompletionTask, on_prompt: OnPrompt | None = None
+    ) -> Completion | None:
+        """The completion for ``task``, or None (disabled, excluded, superseded, failed).
+
+        ``on_prompt`` is told the prompt once it is built, before anything is sent."""
         self._guard.stats.completions += 1
 
         async def prepare() -> Prompt | None:
-            return await self._prompt(task) if await self._may_send(task) else None
+            prompt = await self._prompt(task) if await self._may_send(task) else None
+            if prompt is not None and on_prompt is not None:
+                on_prompt(prompt)
+            return prompt
 
         return await self._scheduler.complete(task.uri, prepare, task.invoked)
+
+    async def complete_alternatives(self, task: CompletionTask, count: int) -> list[Completion]:
+        """Up to ``count`` distinct completions: :meth:`complete`'s first, then extras sampled
+        alongside it (see :mod:`qwen_lsp.engine.alternatives`); empty when there is no first."""
+        temperature = self._settings.temperature
+        return await self._alternatives.complete(task, count, temperature, self.complete)
 
     async def _prompt(self, task: CompletionTask) -> Prompt:
         """The clipped text around the cursor plus other files' snippets, within the budgets."""
@@ -138,6 +152,7 @@ class Engine:
         An edit going another way than the request sent ahead closes it; one that completes
         the suggestion shown sends it."""
         self._scheduler.edited()
+        self._alternatives.edited(uri)
         self._warm()
         if text is None:
             return
@@ -184,14 +199,17 @@ class Engine:
         self.open_files.close(uri)
         self._scheduler.cache.forget(uri)
 
-    async def _generate(self, prompt: Prompt, progress: Progress) -> Completion | None:
+    async def _generate(
+        self, prompt: Prompt, progress: Progress, temperature: float | None = None
+    ) -> Completion | None:
+        """One upstream request for ``prompt`` (at ``temperature``, else the settings')."""
         if not self._guard.admit():
             progress.failed = True
             return None  # breaker open, rate-limited or over budget: answer empty at once
         cursor = Cursor(prompt.prefix, prompt.suffix, prompt.language_id, prompt.indent)
         progress.preview = lambda lines: clean(lines, cursor)
         stats = StreamStats()
-        reading = self._read(prompt, cursor, progress, stats)
+        reading = self._read(prompt, cursor, progress, stats, temperature)
         if not await self._guard.call(reading, stats, prompt, lambda: progress.text):
             progress.failed = True
             return None
@@ -199,11 +217,16 @@ class Engine:
         return progress.completion
 
     async def _read(
-        self, prompt: Prompt, cursor: Cursor, progress: Progress, stats: StreamStats
+        self,
+        prompt: Prompt,
+        cursor: Cursor,
+        progress: Progress,
+        stats: StreamStats,
+        temperature: float | None,
     ) -> None:
         """Read the stream until the completion is decided, hand it on, then tidy up: what is
         left of the stream is read (the usage report, once the model finished) or closed."""
-        request = self._dialect().build(prompt)
+        request = sampled(self._dialect().build(prompt), self._settings, temperature)
         async with aclosing(self._client().stream(request, stats)) as chunks:
             async for piece in chunks:
                 if progress.first_at is None:

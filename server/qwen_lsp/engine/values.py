@@ -38,10 +38,14 @@ class CompletionTask:
     invoked: bool = False  # explicitly asked for: no debounce
     indent: IndentStyle | None = None  # the editor's formatting options, when it sent them
     line: int = -1  # the cursor's line when the caller knows it (LSP positions do)
+    # Code that belongs before and after the document (a notebook's other code cells): part of
+    # the prompt, never of the document the answer's offsets refer to.
+    before: str = ""
+    after: str = ""
 
     @property
     def cursor_line(self) -> int:
-        """The cursor's line (counting lines in a large file costs a keystroke 0.1 ms)."""
+        """The cursor's line: the caller's when it knows it, else counted."""
         return self.line if self.line >= 0 else self.text.count("\n", 0, self.offset)
 
     @property
@@ -63,7 +67,8 @@ class Completion:
 
 @dataclass(frozen=True)
 class Status:
-    """What the engine is doing, for status bars: ready, busy, rate_limited, error or disabled.
+    """What the engine is doing, for status bars: ready, busy, rate_limited, error, retrying or
+    disabled.
 
     ``alert`` marks problems that last until something changes, worth one message to the user;
     ``retry_in_ms`` says when requests resume after a pause.
@@ -74,3 +79,8 @@ class Status:
     message: str = ""
     alert: bool = False
     retry_in_ms: int | None = None
+
+    @property
+    def failing(self) -> bool:
+        """Requests are failing or refused for now: no completion comes of them."""
+        return self.state in ("error", "rate_limited", "retrying")

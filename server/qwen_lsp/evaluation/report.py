@@ -7,6 +7,7 @@ completion that rewrites an auto-closed ``)`` through its range counts as exact.
 from __future__ import annotations
 
 import dataclasses
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from qwen_lsp.engine import Completion, CompletionTask, Engine
 from qwen_lsp.evaluation.metrics import edit_similarity, first_line, percentile
 from qwen_lsp.evaluation.sampling import KINDS, Sample, sample_points, source_files
 from qwen_lsp.languages import language_of
+from qwen_lsp.logs import mask
 from qwen_lsp.settings import Settings
 
 
@@ -124,28 +126,39 @@ def misses(outcomes: list[Outcome], limit: int) -> str:
 
 
 async def run(
-    settings: Settings, root: Path, count: int, seed: int, out: TextIO, show: int = 0
+    settings: Settings,
+    root: Path,
+    count: int,
+    seed: int,
+    out: TextIO,
+    show: int = 0,
+    err: TextIO | None = None,
 ) -> int:
-    """``qwen-lsp eval``: 0 when the table was printed, 1 when the provider failed, 2 bad input."""
+    """``qwen-lsp eval``: 0 when the table was printed, 1 when the provider failed, 2 bad input.
+
+    The report goes to ``out``, problems to ``err`` (stderr by default).
+    """
+    err = err or sys.stderr
+
+    def fail(message: str) -> int:
+        print(f"qwen-lsp eval: {mask(message)}", file=err)
+        return 2
+
     if count < 1:
-        print("qwen-lsp eval: --samples must be at least 1", file=out)
-        return 2
+        return fail("--samples must be at least 1")
     if not root.exists():
-        print(f"qwen-lsp eval: {root} does not exist", file=out)
-        return 2
-    if not settings.has_credentials:
-        print("qwen-lsp eval: no API key; set QWEN_LSP_API_KEY", file=out)
-        return 2
+        return fail(f"{root} does not exist")
+    if blocker := settings.blocker:
+        return fail(blocker)
     files = source_files(root, settings.exclude)
     samples = sample_points(files, count, seed)
     if not samples:
-        print(f"qwen-lsp eval: no code to sample under {root}", file=out)
-        return 2
+        return fail(f"no code to sample under {root}")
     failures: list[str] = []
     engine = Engine(
         # No reuse of earlier answers: two samples in one line would otherwise share a reply.
         dataclasses.replace(settings, request_policy="fixed"),
-        on_status=lambda s: failures.append(s.message) if s.state == "error" else None,
+        on_status=lambda s: failures.append(s.message) if s.failing else None,
     )
     outcomes = await evaluate(engine, samples)
     used = len({s.path for s in samples})
@@ -164,6 +177,6 @@ async def run(
     if show:
         print(misses(outcomes, show), file=out)
     if failures:
-        print(f"provider errors {len(failures)}, last: {failures[-1]}", file=out)
+        print(f"provider errors {len(failures)}, last: {mask(failures[-1])}", file=err)
         return 1 if len(failures) == len(samples) else 0
     return 0

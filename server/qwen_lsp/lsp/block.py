@@ -7,14 +7,12 @@ the answer is ``{"insertText": str, "range": Range}``, or null when there is not
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lsprotocol import types
 
 from qwen_lsp.lsp.documents import lsp_range, make_task
-
-if TYPE_CHECKING:
-    from qwen_lsp.lsp.server import QwenLanguageServer
+from qwen_lsp.lsp.language_server import QwenLanguageServer  # pygls reads the hints at run time
 
 COMPLETE_BLOCK_COMMAND = "qwen-lsp.completeBlock"
 

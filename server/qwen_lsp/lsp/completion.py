@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
-from pygls.protocol.json_rpc import JsonRPCResponseMessage
 
 from qwen_lsp.engine import Completion, CompletionTask
 from qwen_lsp.lsp.documents import lsp_range, make_task, open_document, with_selection
 from qwen_lsp.lsp.inline_params import InlineParams
 
 if TYPE_CHECKING:
-    from qwen_lsp.lsp.server import QwenLanguageServer
+    from qwen_lsp.lsp.language_server import QwenLanguageServer
 
 ACCEPT_COMMAND = "qwen-lsp.accept"
 _WORD_BEFORE = re.compile(r"[\w$]*$")
@@ -34,59 +33,19 @@ async def inline_completion(
     virtual = with_selection(ls.workspace, task, selected) if selected else None
     if selected and virtual:
         (sent, start, end), lead = virtual, selected.text
-    found = await _complete(ls, sent)
-    if found is None:
-        return types.InlineCompletionList(items=[])
-    text = lead + found.text
     line = task.cursor_line if start == task.offset else None  # the item starts at the cursor
-    item = types.InlineCompletionItem(
-        insert_text=text,
-        range=lsp_range(ls.workspace, task.text, start, end + found.replace_length, line),
-        command=types.Command(title="Accept", command=ACCEPT_COMMAND, arguments=[len(text)]),
-    )
-    ls.engine.suggested(task, start, text)  # an accept then asks for the next one at once
-    return types.InlineCompletionList(items=[item])
-
-
-def inline_json(response: object) -> dict[str, Any] | None:
-    """An inline completion answer as JSON, as pygls' cattrs writes it, built directly: cattrs'
-    generic unstructuring took 0.1 ms of the answer's way out (cold). None for any answer but a
-    list of items as :func:`inline_completion` makes them.
-
-    A server's answers are all pygls' generic ``JsonRPCResponseMessage`` (only requests the
-    server sends know their result's type), so the answer is told by its result."""
-    if type(response) is not JsonRPCResponseMessage:
-        return None
-    result = response.result
-    if type(result) is not types.InlineCompletionList:
-        return None
-    items = [_item_json(item) for item in result.items]
-    if None in items:
-        return None
-    return {"id": response.id, "jsonrpc": response.jsonrpc, "result": {"items": items}}
-
-
-def _item_json(item: types.InlineCompletionItem) -> dict[str, Any] | None:
-    command, span = item.command, item.range
-    if type(item.insert_text) is not str or item.filter_text is not None or span is None:
-        return None
-    if command is None or command.tooltip is not None or command.arguments is None:
-        return None
-    if not all(type(argument) in (int, str) for argument in command.arguments):
-        return None
-    start, end = span.start, span.end
-    return {
-        "insertText": item.insert_text,
-        "range": {
-            "start": {"line": start.line, "character": start.character},
-            "end": {"line": end.line, "character": end.character},
-        },
-        "command": {
-            "title": command.title,
-            "command": command.command,
-            "arguments": command.arguments,
-        },
-    }
+    items = []
+    for found in await _suggestions(ls, sent):
+        text = lead + found.text
+        item = types.InlineCompletionItem(
+            insert_text=text,
+            range=lsp_range(ls.workspace, task.text, start, end + found.replace_length, line),
+            command=types.Command(title="Accept", command=ACCEPT_COMMAND, arguments=[len(text)]),
+        )
+        items.append(item)
+    if items:  # an accept of the first (the one shown) asks for the next one at once
+        ls.engine.suggested(task, start, str(items[0].insert_text))
+    return types.InlineCompletionList(items=items)
 
 
 async def list_completion(
@@ -130,7 +89,21 @@ async def _complete(ls: QwenLanguageServer, task: CompletionTask | None) -> Comp
         return None
     ls.warn_if_unusable()
     found = await ls.engine.complete(task)
+    return found if _current(ls, task) else None
+
+
+async def _suggestions(ls: QwenLanguageServer, task: CompletionTask) -> list[Completion]:
+    """Several suggestions to cycle through when the user asked, else the one."""
+    count = ls.engine.settings.invoked_suggestions if task.invoked else 1
+    if count == 1:
+        found = await _complete(ls, task)
+        return [] if found is None else [found]
+    ls.warn_if_unusable()
+    several = await ls.engine.complete_alternatives(task, count)
+    return several if _current(ls, task) else []
+
+
+def _current(ls: QwenLanguageServer, task: CompletionTask) -> bool:
+    """False when the document moved on while the model was thinking: the answer is stale."""
     document = open_document(ls.workspace, task.uri)
-    if document is None or document.version != task.version:
-        return None  # the document moved on while the model was thinking: the answer is stale
-    return found
+    return document is not None and document.version == task.version

@@ -8,45 +8,39 @@ All of it only bumps local counters, which ``qwen-lsp.stats`` returns. Nothing i
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from qwen_lsp.lsp.completion import ACCEPT_COMMAND
-
-if TYPE_CHECKING:
-    from qwen_lsp.lsp.server import QwenLanguageServer
+from qwen_lsp.lsp.language_server import QwenLanguageServer
 
 STATS_COMMAND = "qwen-lsp.stats"
 DID_SHOW = "textDocument/didShowCompletion"
 DID_PARTIALLY_ACCEPT = "textDocument/didPartiallyAcceptCompletion"
 
 
-def register(server: QwenLanguageServer) -> None:
-    """Add the notifications and commands above to ``server``."""
-    # Handlers close over ``server``: pygls resolves handler annotations at run time, and the
-    # server class cannot be imported here without a cycle.
+def did_show(ls: QwenLanguageServer, params: Any) -> None:
+    ls.engine.stats.shown += 1
 
-    @server.feature(DID_SHOW)
-    def did_show(params: Any) -> None:
-        server.engine.stats.shown += 1
 
-    @server.feature(DID_PARTIALLY_ACCEPT)
-    def did_partially_accept(params: Any) -> None:
-        stats = server.engine.stats
-        stats.partially_accepted += 1
-        length = _length(_field(params, "acceptedLength"))
-        stats.accepted_chars += length
-        server.engine.accepted(length)
+def did_partially_accept(ls: QwenLanguageServer, params: Any) -> None:
+    stats = ls.engine.stats
+    stats.partially_accepted += 1
+    length = _length(_field(params, "acceptedLength"))
+    stats.accepted_chars += length
+    ls.engine.accepted(length)
 
-    @server.command(ACCEPT_COMMAND)
-    def accepted(*args: Any) -> None:
-        stats = server.engine.stats
-        stats.accepted += 1
-        stats.accepted_chars += _length(args[0] if args else None)
-        server.engine.accepted()
 
-    @server.command(STATS_COMMAND)
-    def snapshot(*args: Any) -> dict[str, Any]:
-        return server.engine.stats.snapshot()
+# Commands: pygls reads their type hints at run time, so the server class is imported for real.
+def accepted(ls: QwenLanguageServer, *args: Any) -> None:
+    """``qwen-lsp.accept``, the command of every item we answer."""
+    stats = ls.engine.stats
+    stats.accepted += 1
+    stats.accepted_chars += _length(args[0] if args else None)
+    ls.engine.accepted()
+
+
+def snapshot(ls: QwenLanguageServer, *args: Any) -> dict[str, Any]:
+    """``qwen-lsp.stats``."""
+    return ls.engine.stats.snapshot()
 
 
 def _field(params: Any, name: str) -> Any:

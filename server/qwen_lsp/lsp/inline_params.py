@@ -1,8 +1,12 @@
-"""``formattingOptions`` on inline completion requests, which LSP 3.18 does not define.
+"""Inline completion as clients actually send it, which the stock converter would lose.
 
 Copilot-style clients send the editor's ``{tabSize, insertSpaces}`` with each
 ``textDocument/inlineCompletion`` request; lsprotocol's type has no field for it, so the stock
 converter drops it. Our converter keeps it on a subclass of the params.
+
+lsp-mode announces the ``inlineCompletion`` capability as ``null`` (its JSON encoder writes an
+empty list so), which the stock converter reads as absent; our converter reads any presence of
+the key as support.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ class InlineParams(types.InlineCompletionParams):
 
 
 def converter() -> cattrs.Converter:
-    """pygls's converter, structuring inline completion params as :class:`InlineParams`."""
+    """pygls's converter, with inline completion params and capabilities read as sent."""
     result: cattrs.Converter = default_converter()  # type: ignore[no-untyped-call]
     standard = result.get_structure_hook(types.InlineCompletionParams)
 
@@ -38,7 +42,23 @@ def converter() -> cattrs.Converter:
         )
 
     result.register_structure_hook(types.InlineCompletionParams, structure)
+    _count_null_as_support(result)
     return result
+
+
+def _count_null_as_support(converter: cattrs.Converter) -> None:
+    """``"inlineCompletion": null`` in the text document capabilities structured as ``{}``."""
+    standard = converter.get_structure_hook(types.TextDocumentClientCapabilities)
+
+    def structure(raw: Any, _: type) -> types.TextDocumentClientCapabilities:
+        if isinstance(raw, dict) and "inlineCompletion" in raw and raw["inlineCompletion"] is None:
+            raw = {**raw, "inlineCompletion": {}}
+        capabilities: types.TextDocumentClientCapabilities = standard(
+            raw, types.TextDocumentClientCapabilities
+        )
+        return capabilities
+
+    converter.register_structure_hook(types.TextDocumentClientCapabilities, structure)
 
 
 def _options(converter: cattrs.Converter, raw: Any) -> types.FormattingOptions | None:

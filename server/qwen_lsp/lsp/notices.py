@@ -4,8 +4,8 @@ A status goes out ``STATUS_DELAY`` after it changes, and only if it still differ
 one sent. A status bar cannot show a change faster than that anyway, and sent at once each would
 be written to the editor in the middle of a keystroke's work: ``busy`` just before the request
 leaves, ``ready`` just before the answer, each a pipe write that also wakes the editor, which on
-a busy machine takes the server's core (0.3 to 1 ms of the user's wait per keystroke, ``python -m
-bench.lifecycle``). Answers faster than the delay show no ``busy`` at all: no flicker.
+a busy machine takes the server's core during the user's wait. Answers faster than the delay
+show no ``busy`` at all: no flicker.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from qwen_lsp.logs import mask
 
 STATUS_METHOD = "$/qwenLsp/status"
 STATUS_DELAY = 0.05  # seconds
-_FAILING = ("error", "rate_limited")
 
 
 class Notices:
@@ -62,14 +61,14 @@ class Notices:
         current = self._status
         if current is not None and _key(status) == _key(current):
             return
-        if status.state == "busy" and current is not None and current.state in _FAILING:
+        if status.state == "busy" and current is not None and current.failing:
             return  # a retry is not news: keep showing the failure until an answer clears it
         self._status = status
         if not self._held:
             self._schedule()
-        if status.state == "ready" and not status.kind:
-            # An answer (or new settings) cleared the problem. A ready with a kind, such as the
-            # end of a pause, does not: a probe that fails again is not worth a second message.
+        if status.state == "ready":
+            # An answer (or new settings) cleared the problem. The end of a pause (retrying)
+            # does not: a probe that fails again is not worth a second message.
             self.forget("alert:")
 
     def release(self) -> None:

@@ -1,4 +1,7 @@
-"""Keeps the engine's index of open documents and recent edits in step with the editor."""
+"""Keeps the engine's index of open documents and recent edits in step with the editor.
+
+pygls updates its copy of the document before each of these handlers is called.
+"""
 
 from __future__ import annotations
 
@@ -13,34 +16,30 @@ from qwen_lsp.engine.context.open_files import OpenFile
 from qwen_lsp.lsp.documents import open_document
 
 if TYPE_CHECKING:
-    from qwen_lsp.lsp.server import QwenLanguageServer
+    from qwen_lsp.lsp.language_server import QwenLanguageServer
 
 
-def register(server: QwenLanguageServer) -> None:
-    """Add didOpen / didChange / didClose handlers (pygls updates its workspace first)."""
+def did_open(ls: QwenLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
+    files = ls.engine.open_files
+    files.roots = workspace_roots(ls.workspace)
+    document = open_document(ls.workspace, params.text_document.uri)
+    if document is not None:
+        path = document.path or params.text_document.uri
+        files.open(OpenFile(document.uri, path, document.language_id or "", document.source))
 
-    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
-    def did_open(ls: QwenLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
-        files = ls.engine.open_files
-        files.roots = workspace_roots(ls.workspace)
-        document = open_document(ls.workspace, params.text_document.uri)
-        if document is not None:
-            path = document.path or params.text_document.uri
-            files.open(OpenFile(document.uri, path, document.language_id or "", document.source))
 
-    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
-    def did_change(ls: QwenLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
-        document = open_document(ls.workspace, params.text_document.uri)
-        text = document.source if document is not None else None
-        ls.engine.document_changed(params.text_document.uri, text)  # the debounce learns from it
-        if document is not None:
-            ls.engine.open_files.change(
-                document.uri, document.source, edited_lines(params.content_changes)
-            )
+def did_change(ls: QwenLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
+    document = open_document(ls.workspace, params.text_document.uri)
+    text = document.source if document is not None else None
+    ls.engine.document_changed(params.text_document.uri, text)  # the debounce learns from it
+    if document is not None:
+        ls.engine.open_files.change(
+            document.uri, document.source, edited_lines(params.content_changes)
+        )
 
-    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
-    def did_close(ls: QwenLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
-        ls.engine.document_closed(params.text_document.uri)
+
+def did_close(ls: QwenLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
+    ls.engine.document_closed(params.text_document.uri)
 
 
 def edited_lines(changes: Sequence[types.TextDocumentContentChangeEvent]) -> list[int]:

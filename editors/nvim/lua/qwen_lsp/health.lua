@@ -94,6 +94,49 @@ local function check_provider(o, env)
   end
 end
 
+--- Whether the buffer `:checkhealth` was opened from has a client.
+---@param clients vim.lsp.Client[]
+local function check_buffer(clients)
+  local bufnr = vim.fn.bufnr('#') -- the health report is a buffer of its own
+  if bufnr < 1 or vim.bo[bufnr].buftype ~= '' then
+    return
+  end
+  local name = vim.fn.fnamemodify(vim.api.nvim_buf_get_name(bufnr), ':~:.')
+  for _, client in ipairs(clients) do
+    if client.attached_buffers[bufnr] then
+      health.ok(('%s: client %d attached'):format(name, client.id))
+      return
+    end
+  end
+  health.warn(('%s: no qwen_lsp client attached'):format(name), {
+    ('its filetype (%s) may not be in `filetypes`'):format(vim.bo[bufnr].filetype),
+  })
+end
+
+--- Whether the server runs for this session: started, initialised, attached to buffers.
+local function check_clients()
+  local clients = vim.lsp.get_clients({ name = config.NAME })
+  check_buffer(clients)
+  if #clients == 0 then
+    health.warn('no qwen_lsp client is running', {
+      'open a file of a filetype in `filetypes` (all by default)',
+      'or see `:QwenLsp logs` for why the server did not start',
+    })
+    return
+  end
+  for _, client in ipairs(clients) do
+    local buffers = vim.tbl_count(client.attached_buffers)
+    local where = ('client %d, attached to %d buffer(s)'):format(client.id, buffers)
+    if client:is_stopped() then
+      health.error(where .. ': stopped', { 'see `:QwenLsp logs`' })
+    elseif not client.initialized then
+      health.warn(where .. ': starting, not initialised yet')
+    else
+      health.ok(where .. ': initialised')
+    end
+  end
+end
+
 function M.check()
   health.start('qwen_lsp')
   local v = vim.version()
@@ -132,6 +175,7 @@ function M.check()
   end
   check_key(o, env)
   check_provider(o, env)
+  check_clients()
   local status = require('qwen_lsp.status').last
   if status then
     health.info(

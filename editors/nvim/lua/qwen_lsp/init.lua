@@ -101,6 +101,13 @@ function M.run(action)
   display().run(action)
 end
 
+--- For completion menus that Neovim cannot see (neither its popup menu, nvim-cmp nor
+--- blink.cmp): suggestions hide while `open` is true and come back when it is false.
+---@param open boolean
+function M.set_menu_open(open)
+  require('qwen_lsp.popup').set('user', open)
+end
+
 --- The suggestion shown in the buffer (0.11 display only), with its text and byte range.
 function M.suggestion(bufnr)
   return display().current(bufnr)

@@ -1,7 +1,11 @@
 --- Inline completion for Neovim 0.11, which has none built in: request on every edit or cursor
 --- move in insert mode (cancelling the previous request; the server debounces), draw the answer
---- as ghost text, keep it while the user types along it, accept it whole or in pieces.
+--- as ghost text, keep it while the user types along it, accept it whole or in pieces, and ask
+--- again right after a full accept. Hidden while a completion menu is open.
+local edit = require('qwen_lsp.edit')
+local feedback = require('qwen_lsp.feedback')
 local ghost = require('qwen_lsp.ghost')
+local popup = require('qwen_lsp.popup')
 local suggestion = require('qwen_lsp.suggestion')
 
 local M = {}
@@ -54,10 +58,15 @@ end
 
 local function show(bufnr, state)
   local s = current(state)
-  if s then
-    ghost.show(bufnr, s)
-  else
+  if not s or popup.visible() then
     ghost.hide(bufnr)
+    return
+  end
+  local several = #state.items > 1
+  ghost.show(bufnr, s, several and ('(%d/%d)'):format(state.index, #state.items) or nil)
+  if not s.shown then
+    s.shown = true -- kept while typing along it: one suggestion, reported once
+    feedback.shown(s.client_id, s.item)
   end
 end
 
@@ -121,7 +130,9 @@ local function typed_through(bufnr, s)
   if not ok then
     return nil
   end
-  return suggestion.advance(s, table.concat(typed, '\n'), pos[1], pos[2])
+  local kept = suggestion.advance(s, table.concat(typed, '\n'), pos[1], pos[2])
+  local line = api.nvim_buf_get_lines(bufnr, pos[1], pos[1] + 1, false)[1] or ''
+  return kept and suggestion.cover_closers(kept, line:sub(pos[2] + 1))
 end
 
 local function on_change(bufnr)
@@ -131,9 +142,17 @@ local function on_change(bufnr)
     return -- the cursor move that follows an edit, already handled
   end
   state.key = key
-  local kept = current(state) and typed_through(bufnr, current(state))
-  if kept then
-    state.items, state.index = { kept }, 1
+  -- Keep every suggestion the typing agrees with, the one shown first if it is among them.
+  local kept, index = {}, 1
+  for i, s in ipairs(state.items) do
+    local moved = typed_through(bufnr, s)
+    if moved then
+      kept[#kept + 1] = moved
+      index = i == state.index and #kept or index
+    end
+  end
+  if #kept > 0 then
+    state.items, state.index = kept, index
     show(bufnr, state)
     return
   end
@@ -141,29 +160,32 @@ local function on_change(bufnr)
   request(bufnr, AUTOMATIC)
 end
 
---- Insert the suggestion, or its next word or line, exactly over the item's range.
+--- Insert the suggestion, or its next word or line, exactly over the item's range, as its own
+--- undo step.
 local function accept(bufnr, state, kind)
   local s = current(state)
   local piece = kind == 'all' and s.text or suggestion.piece(s.text, kind)
   local whole = piece == s.text
-  local lines, row, col = suggestion.placement(piece, s.start_row, s.start_col)
   local end_row, end_col = s.start_row, s.start_col
   if whole then
     end_row, end_col = s.end_row, s.end_col
   end
-  api.nvim_buf_set_text(bufnr, s.start_row, s.start_col, end_row, end_col, lines)
-  api.nvim_win_set_cursor(0, { row + 1, col })
+  local row, col = edit.insert(bufnr, s.start_row, s.start_col, end_row, end_col, piece)
   state.key = key_of(bufnr)
-  if whole then
-    clear(bufnr)
-    local client = vim.lsp.get_client_by_id(s.client_id)
-    if s.command and client then
-      client:exec_cmd(s.command, { bufnr = bufnr })
-    end
-  else
+  if not whole then
+    feedback.partially_accepted(s.client_id, s.item, piece)
     state.items, state.index = { suggestion.advance(s, piece, row, col) }, 1
     show(bufnr, state)
+    return
   end
+  clear(bufnr)
+  local client = vim.lsp.get_client_by_id(s.client_id)
+  if s.command and client then
+    client:exec_cmd(s.command, { bufnr = bufnr })
+  end
+  -- As VS Code does: the next suggestion, at the new cursor, without waiting for a keystroke (a
+  -- server still streaming the accepted one can answer it at once).
+  request(bufnr, AUTOMATIC)
 end
 
 local actions = {
@@ -187,8 +209,9 @@ local actions = {
     state.index = (state.index - 2) % #state.items + 1
     show(bufnr, state)
   end,
-  suggest = function(bufnr)
+  suggest = function(bufnr, state)
     clear(bufnr)
+    state.key = key_of(bufnr) -- a cursor event still queued for this position must not ask again
     request(bufnr, INVOKED)
   end,
 }
@@ -200,7 +223,7 @@ function M.keys(action)
   local bufnr = api.nvim_get_current_buf()
   local state = states[bufnr]
   local wants_suggestion = action ~= 'suggest'
-  if not state or not enabled or (wants_suggestion and not current(state)) then
+  if not state or not enabled or (wants_suggestion and (popup.visible() or not current(state))) then
     return nil
   end
   return ('<Cmd>lua require("qwen_lsp.inline").run(%q)<CR>'):format(action)
@@ -214,6 +237,23 @@ function M.run(action)
     actions[action](bufnr, state)
   end
 end
+
+--- Redraw after a completion menu opened or closed: hide under it, show again (or ask again,
+--- if the menu inserted something) when it is gone.
+local function on_menu()
+  local bufnr = api.nvim_get_current_buf()
+  local state = states[bufnr]
+  if not state or not enabled or not vim.startswith(api.nvim_get_mode().mode, 'i') then
+    return
+  end
+  if state.key == key_of(bufnr) then
+    show(bufnr, state)
+  else
+    on_change(bufnr)
+  end
+end
+
+popup.watch(on_menu)
 
 --- Whether a request is in flight for `bufnr` (nil when the buffer is not attached).
 function M._pending(bufnr)

@@ -10,6 +10,9 @@ local M = {}
 ---@field end_col integer
 ---@field command? lsp.Command run after a full accept
 ---@field client_id integer
+---@field item lsp.InlineCompletionItem as the server sent it
+---@field after? string the rest of the line after the range, for a range on one line
+---@field shown? boolean the server was told it was shown
 
 --- A byte column from an LSP character in `encoding` (UTF-16 by default in LSP).
 ---@param line string
@@ -37,7 +40,7 @@ function M.from_lsp(raw, get_line, encoding, cursor, client_id)
     return nil
   end
   local row, col = cursor[1], cursor[2]
-  local s = { text = text, command = raw.command, client_id = client_id }
+  local s = { text = text, command = raw.command, client_id = client_id, item = raw }
   if raw.range then
     local first, last = raw.range.start, raw.range['end']
     s.start_row, s.end_row = first.line, last.line
@@ -48,6 +51,9 @@ function M.from_lsp(raw, get_line, encoding, cursor, client_id)
   end
   if s.start_row ~= row or s.start_col > col or (s.end_row == row and s.end_col < col) then
     return nil
+  end
+  if s.end_row == row then
+    s.after = get_line(row):sub(s.end_col + 1)
   end
   -- An item may start before the cursor, repeating what is typed there: keep it only if it does.
   local typed = get_line(row):sub(s.start_col + 1, col)
@@ -90,6 +96,24 @@ function M.advance(s, typed, row, col)
   return moved
 end
 
+--- After typing along `s` with an editor that auto-closes pairs, the closers it inserted sit
+--- between the cursor and the rest of the line the suggestion was made for. When the suggestion's
+--- line ends with them, it replaces them, so accepting it never doubles a bracket or a quote.
+---@param s qwen_lsp.Suggestion the suggestion advanced to the cursor
+---@param rest string the line after the cursor
+---@return qwen_lsp.Suggestion
+function M.cover_closers(s, rest)
+  if s.end_row ~= s.start_row or not s.after or not vim.endswith(rest, s.after) then
+    return s
+  end
+  local between = rest:sub(1, #rest - #s.after)
+  local line = s.text:match('^[^\n]*')
+  if between:match('^[%)%]}"\'`]*$') and vim.endswith(line, between) then
+    s.end_col = s.start_col + #between
+  end
+  return s
+end
+
 --- How much of `text` a partial accept takes: the next word (with the blanks before it) or
 --- the rest of the line (or the next line, when the text starts with a line break).
 ---@param text string
@@ -105,17 +129,6 @@ function M.piece(text, kind)
     or text:match('^%s*[^%w_%s\128-\255]+')
     or text:match('^%s+')
     or text
-end
-
---- The lines `text` occupies and where the cursor ends after inserting it at {row, col}.
----@return string[] lines, integer end_row, integer end_col
-function M.placement(text, row, col)
-  local lines = vim.split(text, '\n', { plain = true })
-  local last = lines[#lines]
-  if #lines == 1 then
-    return lines, row, col + #last
-  end
-  return lines, row + #lines - 1, #last
 end
 
 return M

@@ -8,6 +8,7 @@ import type { Server } from "./server";
 import {
   commands,
   configuration,
+  nextInsertion,
   toVsRange,
   window,
   workspaceTarget,
@@ -25,6 +26,8 @@ export const COMMANDS = {
   showStats: "qwenLsp.showStats",
   triggerCompletion: "qwenLsp.triggerCompletion",
   completeBlock: "qwenLsp.completeBlock",
+  acceptNextWord: "qwenLsp.acceptNextWord",
+  acceptNextLine: "qwenLsp.acceptNextLine",
 } as const;
 
 /** Commands the server implements (workspace/executeCommand). */
@@ -59,6 +62,8 @@ export function registerCommands(deps: CommandDeps): Disposable[] {
     [COMMANDS.showStats]: () => showStats(deps.server),
     [COMMANDS.triggerCompletion]: () => commands.executeCommand("editor.action.inlineSuggest.trigger"),
     [COMMANDS.completeBlock]: () => completeBlock(deps.server, window.activeTextEditor),
+    [COMMANDS.acceptNextWord]: () => acceptPart(deps.server, "editor.action.inlineSuggest.acceptNextWord"),
+    [COMMANDS.acceptNextLine]: () => acceptPart(deps.server, "editor.action.inlineSuggest.acceptNextLine"),
   };
   return Object.entries(handlers).map(([id, handler]) => commands.registerCommand(id, handler));
 }
@@ -116,6 +121,21 @@ async function showStats(server: Server): Promise<void> {
     log.show();
   } catch (error) {
     unsupported("stats", error);
+  }
+}
+
+/** VS Code's own accept-next-word/line, then what it inserted reported to the server. */
+async function acceptPart(server: Server, builtIn: string): Promise<void> {
+  const document = window.activeTextEditor?.document;
+  if (!document) {
+    return;
+  }
+  // The edit reaches a remote extension host after the command's promise: wait for the change.
+  const inserted = nextInsertion(document, 1000);
+  await commands.executeCommand(builtIn);
+  const text = await inserted;
+  if (text) {
+    server.feedback.partiallyAccepted(document.uri.toString(), text);
   }
 }
 

@@ -9,7 +9,10 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from "vscode-languageclient/node";
+import { API_KEY_HELP } from "./apiKey";
 import type { ServerCommand } from "./discovery";
+import { ACCEPT_COMMAND, Feedback, firstSuggestion } from "./feedback";
+import { pipeServerLog } from "./serverLog";
 import { SECTION } from "./settings";
 import { STATUS_NOTIFICATION, isServerStatus, type Status } from "./status";
 
@@ -22,8 +25,24 @@ export interface ServerHooks {
   enabledFor(document: TextDocument): boolean;
 }
 
+/**
+ * Files and untitled buffers of any language (the server decides what to complete), and the
+ * Python cells of Jupyter notebooks.
+ */
+export const DOCUMENT_SELECTOR = [
+  { scheme: "file" },
+  { scheme: "untitled" },
+  { notebook: "jupyter-notebook", language: "python" },
+];
+
 export class Server {
   private client: LanguageClient | undefined;
+  /** What the user saw and took, reported to whichever client runs. */
+  readonly feedback = new Feedback((method, params) => {
+    if (this.running) {
+      void this.client?.sendNotification(method, params);
+    }
+  });
 
   constructor(
     private readonly output: LogOutputChannel,
@@ -92,12 +111,30 @@ export class Server {
 
   private clientOptions(settings: Record<string, unknown>): LanguageClientOptions {
     return {
-      documentSelector: [{ scheme: "file" }, { scheme: "untitled" }],
-      initializationOptions: settings,
+      documentSelector: DOCUMENT_SELECTOR,
+      initializationOptions: { ...settings, apiKeyHelp: API_KEY_HELP },
       outputChannel: this.output,
+      stdioOptions: {
+        stdout: () => undefined, // the LSP stream itself: never handed to this option over stdio
+        stderr: pipeServerLog,
+      },
       middleware: {
-        provideInlineCompletionItems: (document, position, context, token, next) =>
-          this.hooks.enabledFor(document) ? next(document, position, context, token) : null,
+        provideInlineCompletionItems: async (document, position, context, token, next) => {
+          if (!this.hooks.enabledFor(document)) {
+            return null;
+          }
+          const result = await next(document, position, context, token);
+          if (!token.isCancellationRequested) {
+            this.feedback.shown(firstSuggestion(document, position, result));
+          }
+          return result;
+        },
+        executeCommand: (command, args, next) => {
+          if (command === ACCEPT_COMMAND) {
+            this.feedback.accepted();
+          }
+          return next(command, args);
+        },
       },
     };
   }

@@ -5,7 +5,7 @@ export const STATUS_NOTIFICATION = "$/qwenLsp/status";
 
 /** The server's notification params (the server may add fields; unknown ones are ignored). */
 export interface ServerStatus {
-  state: "ready" | "busy" | "rate_limited" | "error" | "disabled";
+  state: "ready" | "busy" | "rate_limited" | "error" | "retrying" | "disabled";
   kind?: string;
   message?: string;
 }
@@ -56,6 +56,15 @@ export function present(status: Status): Presentation {
         tooltip: `qwen-lsp: ${errorTitle(status.kind)}.${detail(status.message)}${hint(status.kind)}`,
         background: "error",
       };
+    case "retrying":
+      // A pause after failures is over, but nothing has answered yet: not "ready".
+      return {
+        text: `$(refresh) ${NAME}`,
+        tooltip:
+          `qwen-lsp: retrying: the next request tries the provider again.` +
+          `\nLast failure: ${errorTitle(status.kind)}.${detail(status.message)}${hint(status.kind)}`,
+        background: "warning",
+      };
     case "disabled":
       return {
         text: `$(circle-slash) ${NAME}`,
@@ -79,14 +88,16 @@ export function present(status: Status): Presentation {
   }
 }
 
+const TITLES: Record<string, string> = {
+  auth: "API key rejected",
+  offline: "offline",
+  dns: "offline",
+  rate_limited: "rate-limited",
+  budget: "spending limit reached",
+};
+
 function errorTitle(kind: string | undefined): string {
-  if (kind === "auth") {
-    return "API key rejected";
-  }
-  if (kind === "offline" || kind === "dns") {
-    return "offline";
-  }
-  return kind ? `error (${kind.replace(/_/g, " ")})` : "error";
+  return kind ? (TITLES[kind] ?? `error (${kind.replace(/_/g, " ")})`) : "error";
 }
 
 function detail(message: string | undefined): string {
@@ -140,7 +151,7 @@ export class StatusBar {
 
 /** Whether a notification's params have the shape we can show (bad input never throws). */
 export function isServerStatus(value: unknown): value is ServerStatus {
-  const states = ["ready", "busy", "rate_limited", "error", "disabled"];
+  const states = ["ready", "busy", "rate_limited", "error", "retrying", "disabled"];
   return (
     typeof value === "object" &&
     value !== null &&

@@ -21,6 +21,15 @@ export function onDidChangeConfiguration(
   return vscode.workspace.onDidChangeConfiguration(listener);
 }
 
+/** Whether the user trusts the open workspace (restricted settings apply only then). */
+export function isTrusted(): boolean {
+  return vscode.workspace.isTrusted;
+}
+
+export function onDidGrantWorkspaceTrust(listener: () => void): vscode.Disposable {
+  return vscode.workspace.onDidGrantWorkspaceTrust(listener);
+}
+
 /** Where a workspace-level change goes: the workspace if one is open, else the user settings. */
 export function workspaceTarget(): vscode.ConfigurationTarget {
   return vscode.workspace.workspaceFolders?.length
@@ -50,4 +59,21 @@ export function toVsRange(range: LspRange): vscode.Range {
     range.end.line,
     range.end.character,
   );
+}
+
+/** The text the next change to `document` inserts, or undefined if none comes in `timeoutMs`. */
+export function nextInsertion(document: vscode.TextDocument, timeoutMs: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const done = (text: string | undefined): void => {
+      clearTimeout(timer);
+      listener.dispose();
+      resolve(text);
+    };
+    const timer = setTimeout(() => done(undefined), timeoutMs);
+    const listener = vscode.workspace.onDidChangeTextDocument((event) => {
+      if (event.document === document && event.contentChanges.length) {
+        done(event.contentChanges.map((change) => change.text).join(""));
+      }
+    });
+  });
 }

@@ -58,7 +58,7 @@ def build_prompt(
     snippets: tuple[Snippet, ...] = (),
 ) -> Prompt:
     """Clip the document around the cursor into a :class:`Prompt`."""
-    text, offset = task.text, task.offset
+    text, offset = task.before + task.text + task.after, len(task.before) + task.offset
     start = stable_prefix_start(text, offset, prefix_tokens)
     return Prompt(
         prefix=text[start:offset],

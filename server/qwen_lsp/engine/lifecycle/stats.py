@@ -22,6 +22,7 @@ class Stats:
 
     completions: int = 0  # completion requests that reached the engine
     requests: int = 0  # of which went upstream
+    alternatives: int = 0  # extra requests for more suggestions on invoked requests (in requests)
     cache_hits: int = 0
     skipped: int = 0  # not sent: breaker open, rate-limited or over budget
     failures: int = 0
@@ -54,6 +55,7 @@ class Stats:
             "since": datetime.fromtimestamp(self.started, timezone.utc).isoformat(),
             "completions": self.completions,
             "requests": self.requests,
+            "alternatives": self.alternatives,
             "cacheHits": self.cache_hits,
             "skipped": self.skipped,
             "failures": self.failures,

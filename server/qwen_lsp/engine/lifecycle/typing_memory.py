@@ -2,9 +2,9 @@
 
 A server starts with every editor window, and a debounce that has not seen the user type knows
 nothing of their hesitations: it waits no less than ``debounceMs`` until it has seen a dozen gaps,
-and wastes requests on the first hesitations it meets (``python -m bench.typists`` compares the
-first and the next session). So the learnt gaps are written when the server stops and read when
-the next one starts.
+and wastes requests on the first hesitations it meets (``python -m bench.typists`` compares first
+and later sessions). So the learnt gaps are written when the server stops and read when the next
+one starts.
 
 Only the gaps are kept (seconds, to the millisecond) and the kind of position each followed
 (``line``, ``word``, ``space``): no text, file names or times of day. The file is the user's
@@ -16,13 +16,13 @@ each writes the whole file at once, the last to stop wins, and each read sees a 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from qwen_lsp import jsonio
 from qwen_lsp.engine.lifecycle.debounce import EDITS, KINDS, PAUSE, Rhythm
 
 log = logging.getLogger(__name__)
@@ -31,13 +31,12 @@ VERSION = 1
 
 
 def encode(rhythm: Rhythm) -> bytes:
-    return jsonio.dumps(
-        {
-            "version": VERSION,
-            "edits": _rounded(rhythm.edits),
-            "byKind": {kind: _rounded(gaps) for kind, gaps in rhythm.by_kind.items()},
-        }
-    )
+    value = {
+        "version": VERSION,
+        "edits": _rounded(rhythm.edits),
+        "byKind": {kind: _rounded(gaps) for kind, gaps in rhythm.by_kind.items()},
+    }
+    return json.dumps(value, separators=(",", ":")).encode()
 
 
 def decode(data: bytes) -> Rhythm:
@@ -45,7 +44,7 @@ def decode(data: bytes) -> Rhythm:
 
     Kinds this version does not know are left out (a later version may learn more of them).
     """
-    value = jsonio.loads(data)
+    value = json.loads(data)
     if not isinstance(value, dict) or value.get("version") != VERSION:
         raise ValueError("not a typing memory of version 1")
     by_kind = value.get("byKind", {})

@@ -33,7 +33,6 @@ from qwen_lsp.engine.upstream.connections import (
 )
 from qwen_lsp.engine.upstream.dialects import ChatRequest, Request, choice_finish, delta_text
 from qwen_lsp.engine.upstream.errors import UpstreamError, failure_of, from_response, from_transport
-from qwen_lsp.jsonio import dumps, loads
 from qwen_lsp.settings import Settings
 
 __all__ = ["StreamStats", "Upstream", "UpstreamError"]
@@ -145,7 +144,11 @@ class Upstream:
         for nothing a provider uses. Should a redirect come, the client asks again and follows it
         (without the key, to another host).
         """
-        client, transport, content = self._client, self._transport, dumps(body)
+        client, transport, content = (
+            self._client,
+            self._transport,
+            json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(),
+        )
         if transport is not None:
             if (head := self._heads.get(target.path)) is None:
                 head = self._heads[target.path] = post_head(target.url, client.headers)
@@ -263,7 +266,7 @@ async def _events(
             if done := line == "[DONE]":
                 break
             try:
-                event = loads(line)
+                event = json.loads(line)
             except json.JSONDecodeError:
                 continue
             # A JSON object is a dict: checked against the Mapping ABC, every event paid a
@@ -304,7 +307,7 @@ async def status_error(response: httpx2.Response, settings: Settings) -> Upstrea
     or text (a proxy's HTML page)."""
     text = (await response.aread()).decode(errors="replace").strip()
     try:
-        body: object = loads(text)
+        body: object = json.loads(text)
     except json.JSONDecodeError:
         body = text
     return from_response(failure_of(response.status_code, body, response.headers), settings)

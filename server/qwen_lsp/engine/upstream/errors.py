@@ -221,8 +221,7 @@ def _key_fix(settings: Settings) -> str:
 
 
 def _label(settings: Settings) -> str:
-    label = PRESETS[settings.provider].label
-    return label if settings.provider != "openai-compatible" else urlsplit(settings.base_url).netloc
+    return settings.provider_label
 
 
 def _detail(failure: Failure, api_key: str | None) -> str:

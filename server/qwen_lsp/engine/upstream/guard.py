@@ -20,12 +20,16 @@ from qwen_lsp.settings import Settings
 
 log = logging.getLogger(__name__)
 
-# Published when a pause ends by itself (a rate limit, an open breaker's back-off): requests go
-# again, the next one probes the provider. A kind, unlike the plain "ready" of an answer, because
-# the problem is not known to be over: its one message is not shown again if the probe fails.
-RESUMED = Status("ready", "resumed", "the pause is over; the next request tries the provider again")
 # Made once: a status is a value, and one made per request costs it 30 µs (cold).
 BUSY, READY = Status("busy"), Status("ready")
+
+
+# Published when a pause ends by itself (a rate limit, an open breaker's back-off): requests go
+# again and the next one probes the provider. Not "ready": the problem is not known to be over
+# until an answer comes, so the status keeps the failure that caused the pause.
+def retrying(paused_by: Status) -> Status:
+    """The status once the pause ``paused_by`` started is over."""
+    return Status("retrying", paused_by.kind, paused_by.message)
 
 
 class Paused(Exception):
@@ -41,7 +45,7 @@ class Guard:
         self._budget = Budget(limits_for(settings))
         self._breaker = _breaker_for(settings)
         self._model = settings.model
-        self._resume: asyncio.TimerHandle | None = None  # publishes RESUMED when a pause ends
+        self._resume: asyncio.TimerHandle | None = None  # publishes ``retrying`` when a pause ends
 
     def configure(self, settings: Settings) -> None:
         """New settings may fix what failed (key, model, URL): forget failures, keep spending."""
@@ -135,9 +139,9 @@ class Guard:
         self._cancel_resume()  # superseded: whatever comes now is newer news
         self._on_status(status)
         if status.retry_in_ms is not None:
-            self._plan_resume()
+            self._plan_resume(status)
 
-    def _plan_resume(self) -> None:
+    def _plan_resume(self, paused_by: Status) -> None:
         wait = self._pause_left()
         if not wait:  # None: only an answer or the user ends it; 0: nothing is paused
             return
@@ -145,15 +149,15 @@ class Guard:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # no event loop, so no one to tell either
             return
-        self._resume = loop.call_later(wait, self._resumed)
+        self._resume = loop.call_later(wait, self._resumed, paused_by)
 
-    def _resumed(self) -> None:
+    def _resumed(self, paused_by: Status) -> None:
         self._resume = None
         wait = self._pause_left()
         if wait == 0:
-            self._report(RESUMED)
+            self._report(retrying(paused_by))
         elif wait is not None:
-            self._plan_resume()  # woke a little early, or the budget still needs a moment
+            self._plan_resume(paused_by)  # woke a little early, or the budget needs a moment
 
     def _pause_left(self) -> float | None:
         """Seconds until both the breaker and the budget admit again; None if waiting won't do."""

@@ -1,7 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import manifest from "../../../package.json";
-import { CONTRIBUTED_KEYS, SERVER_KEYS, explicitValue, serverSettings } from "../../common/settings";
+import {
+  CONTRIBUTED_KEYS,
+  RESTRICTED_KEYS,
+  SERVER_KEYS,
+  SPEND_LIMITS,
+  chooseValue,
+  readSettings,
+  serverSettings,
+  type Inspected,
+} from "../../common/settings";
 
 const properties: Record<string, Record<string, unknown>> =
   manifest.contributes.configuration.properties;
@@ -52,12 +61,67 @@ describe("settings mapping", () => {
   });
 
   it("takes the most specific level the user set", () => {
-    assert.equal(explicitValue(undefined), undefined);
-    assert.equal(explicitValue({}), undefined);
-    assert.equal(explicitValue({ globalValue: 1 }), 1);
-    assert.equal(explicitValue({ globalValue: 1, workspaceValue: 2 }), 2);
-    assert.equal(explicitValue({ globalValue: 1, workspaceValue: 2, workspaceFolderValue: 3 }), 3);
-    assert.equal(explicitValue({ globalValue: true, workspaceValue: false }), false);
+    const value = (inspected: Inspected | undefined): unknown => chooseValue("model", inspected, true).value;
+    assert.equal(value(undefined), undefined);
+    assert.equal(value({}), undefined);
+    assert.equal(value({ globalValue: 1 }), 1);
+    assert.equal(value({ globalValue: 1, workspaceValue: 2 }), 2);
+    assert.equal(value({ globalValue: 1, workspaceValue: 2, workspaceFolderValue: 3 }), 3);
+    assert.equal(value({ globalValue: true, workspaceValue: false }), false);
+  });
+});
+
+describe("what a workspace may set", () => {
+  it("lowers a spending limit, never raises it", () => {
+    const table: [unknown, unknown, unknown, boolean][] = [
+      // user, workspace, value used, ignored
+      [60, 30, 30, false],
+      [60, 60, 60, false],
+      [60, 120, 60, true],
+      [60, 0, 60, true], // 0 is "no limit"
+      [0, 500, 500, false], // any limit is lower than none
+      [60, -1, 60, true], // the endpoint's default may be higher
+      [undefined, 30, undefined, true], // lower than what? the server's default is not known here
+      [-1, 30, -1, true],
+      [60, "30", 60, true],
+      [60, 2.5, 60, true],
+      [60, undefined, 60, false],
+    ];
+    for (const key of SPEND_LIMITS) {
+      for (const [user, workspace, used, ignored] of table) {
+        const chosen = chooseValue(key, { globalValue: user, workspaceValue: workspace }, true);
+        const name = `${key}: user ${String(user)}, workspace ${String(workspace)}`;
+        assert.equal(chosen.value, used, name);
+        assert.equal(chosen.ignored !== undefined, ignored, name);
+      }
+    }
+    const folder = chooseValue("maxTokens", { globalValue: 256, workspaceValue: 64, workspaceFolderValue: 512 }, true);
+    assert.equal(folder.value, 256, "a folder's value is judged like the workspace's");
+  });
+
+  it("names what it ignored, once per setting, in the settings read", () => {
+    const inspected: Record<string, Inspected> = {
+      requestsPerMinute: { globalValue: 10, workspaceValue: 1000 },
+      tokensPerDay: { workspaceValue: 5 },
+      maxTokens: { globalValue: 256, workspaceValue: 128 },
+    };
+    const { settings, ignored } = readSettings((key) => inspected[key], true);
+    assert.equal(settings.requestsPerMinute, 10);
+    assert.equal(settings.tokensPerDay, null);
+    assert.equal(settings.maxTokens, 128);
+    assert.deepEqual(ignored, [
+      "qwenLsp.requestsPerMinute 1000 (yours: 10)",
+      "qwenLsp.tokensPerDay 5 (yours: not set)",
+    ]);
+  });
+
+  it("takes no restricted setting from an untrusted workspace", () => {
+    for (const key of RESTRICTED_KEYS) {
+      const inspected = { globalValue: "mine", workspaceValue: "theirs" };
+      assert.deepEqual(chooseValue(key, inspected, false), { value: "mine" }, key);
+    }
+    assert.equal(chooseValue("debounceMs", { globalValue: 1, workspaceValue: 2 }, false).value, 2);
+    assert.equal(chooseValue("baseUrl", { globalValue: "mine", workspaceValue: "theirs" }, true).value, "theirs");
   });
 });
 
@@ -73,6 +137,9 @@ describe("package.json settings", () => {
   it("let no workspace choose where code and key go, or which program runs", () => {
     assert.equal(properties["qwenLsp.baseUrl"].scope, "machine");
     assert.equal(properties["qwenLsp.server.path"].scope, "machine");
+    for (const key of ["provider", "baseUrl", "model", "server.path", ...SPEND_LIMITS]) {
+      assert.ok(RESTRICTED_KEYS.includes(key), `${key} is not restricted in untrusted workspaces`);
+    }
     assert.ok(!("qwenLsp.apiKey" in properties), "the key lives in SecretStorage");
   });
 });

@@ -12,6 +12,13 @@ describe("status presentation", () => {
     [{ state: "error", kind: "context_too_long" }, /error/, /error \(context too long\)/, "error"],
     [{ state: "error", kind: "untrusted_endpoint" }, /error/, /untrusted endpoint[\s\S]*qwenLsp\.trustedBaseUrls/, "error"],
     [{ state: "error" }, /error/, /qwen-lsp: error\./, "error"],
+    [
+      { state: "retrying", kind: "offline", message: "connection refused" },
+      /refresh/,
+      /retrying[\s\S]*Last failure: offline[\s\S]*connection refused[\s\S]*cannot be reached/,
+      "warning",
+    ],
+    [{ state: "retrying", kind: "budget" }, /refresh/, /retrying[\s\S]*spending limit reached/, "warning"],
     [{ state: "disabled" }, /circle-slash/, /disabled[\s\S]*Set API Key/, undefined],
     [{ state: "disabledForLanguage", language: "markdown" }, /circle-slash/, /disabled for markdown/, undefined],
     [{ state: "starting" }, /sync~spin/, /starting/, undefined],
@@ -29,6 +36,7 @@ describe("status presentation", () => {
 
   it("accepts only notifications it can show", () => {
     assert.ok(isServerStatus({ state: "busy" }));
+    assert.ok(isServerStatus({ state: "retrying", kind: "offline" }));
     assert.ok(isServerStatus({ state: "error", kind: "auth", extra: 1 }));
     for (const bad of [null, undefined, "ready", 3, {}, { state: "sleeping" }, { state: 1 }, []]) {
       assert.equal(isServerStatus(bad), false, JSON.stringify(bad));
