@@ -1,7 +1,8 @@
 """A VS Code-like client for the benchmark: the real server over stdio, one request a keystroke.
 
 Every step sends ``didChange`` (when it edits) and an automatic ``inlineCompletion`` request, and
-never ``$/cancelRequest`` — the server has to supersede on its own.
+never ``$/cancelRequest`` — the server has to supersede on its own. An accept applies the ghost
+text shown, runs the item's command and asks again, as VS Code does on Tab.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
 from bench.traces import Step
-from qwen_lsp.positions import to_position
+from qwen_lsp.positions import to_offset, to_position
 
 
 @dataclass
@@ -32,6 +33,7 @@ class Answer:
     sent: float
     received: float | None = None
     text: str | None = None  # the ghost text shown, None for an empty answer
+    item: types.InlineCompletionItem | None = None
 
 
 class Editor:
@@ -42,6 +44,7 @@ class Editor:
         self.versions: dict[str, int] = {}
         self.answers: list[Answer] = []
         self.history: dict[str, list[tuple[float, str]]] = {}  # uri → (time, prefix at cursor)
+        self.cursors: dict[str, int] = {}
         self._pending: list[asyncio.Task[None]] = []
         self._drain: asyncio.Task[None] | None = None
         # (time, event, CPU time of the server's loop thread): the server's I/O at DEBUG
@@ -112,24 +115,15 @@ class Editor:
 
     def step(self, index: int, step: Step, invoked: bool = False) -> None:
         """Apply ``step`` as an editor would and ask for a completion at the cursor."""
-        uri, text = step.uri, self.texts[step.uri]
-        if step.start >= 0:
-            start, end = _position(text, step.start), _position(text, step.end)
-            self.texts[uri] = text = text[: step.start] + step.text + text[step.end :]
-            self.versions[uri] += 1
-            self.client.text_document_did_change(
-                types.DidChangeTextDocumentParams(
-                    text_document=types.VersionedTextDocumentIdentifier(
-                        uri=uri, version=self.versions[uri]
-                    ),
-                    content_changes=[
-                        types.TextDocumentContentChangePartial(
-                            range=types.Range(start=start, end=end), text=step.text
-                        )
-                    ],
-                )
-            )
-        prefix = text[: step.cursor]
+        uri = step.uri
+        if step.accept:
+            self._accept(uri)
+        elif step.start >= 0:
+            self._change(uri, step.start, step.end, step.text)
+        if not step.accept and step.cursor >= 0:
+            self.cursors[uri] = step.cursor
+        text, cursor = self.texts[uri], self.cursors.get(uri, 0)
+        prefix = text[:cursor]
         self.history.setdefault(uri, []).append((time.monotonic(), prefix))
         answer = Answer(index, uri, prefix, time.monotonic())
         self.answers.append(answer)
@@ -139,12 +133,43 @@ class Editor:
                 trigger_kind=kind.Invoked if invoked else kind.Automatic
             ),
             text_document=types.TextDocumentIdentifier(uri=uri),
-            position=_position(text, step.cursor),
+            position=_position(text, cursor),
         )
         # Sent now, right behind the didChange, as an editor sends it.
         method = types.TEXT_DOCUMENT_INLINE_COMPLETION
         request = self.client.protocol.send_request_async(method, params)
         self._pending.append(asyncio.ensure_future(self._ask(request, answer)))
+
+    def _change(self, uri: str, start: int, end: int, new: str) -> None:
+        """Replace ``text[start:end]`` with ``new`` and tell the server."""
+        text = self.texts[uri]
+        edited = types.Range(start=_position(text, start), end=_position(text, end))
+        self.texts[uri] = text[:start] + new + text[end:]
+        self.versions[uri] += 1
+        self.client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(
+                    uri=uri, version=self.versions[uri]
+                ),
+                content_changes=[types.TextDocumentContentChangePartial(range=edited, text=new)],
+            )
+        )
+
+    def _accept(self, uri: str) -> None:
+        """Apply the ghost text last shown in ``uri`` and run its command (nothing shown:
+        nothing happens)."""
+        shown = next((a for a in reversed(self.answers) if a.uri == uri), None)
+        if shown is None or shown.item is None or shown.item.range is None:
+            return
+        item, text = shown.item, self.texts[uri]
+        insert = item.insert_text if isinstance(item.insert_text, str) else item.insert_text.value
+        start = to_offset(text, item.range.start.line, item.range.start.character, "utf-16")
+        end = to_offset(text, item.range.end.line, item.range.end.character, "utf-16")
+        self._change(uri, start, end, insert)
+        self.cursors[uri] = start + len(insert)
+        if item.command is not None:
+            command = types.ExecuteCommandParams(item.command.command, item.command.arguments)
+            self.client.protocol.send_request_async(types.WORKSPACE_EXECUTE_COMMAND, command)
 
     async def settle(self) -> None:
         await asyncio.gather(*self._pending)
@@ -175,6 +200,7 @@ class Editor:
         if items:
             insert = items[0].insert_text
             answer.text = insert if isinstance(insert, str) else insert.value
+            answer.item = items[0]
 
 
 def _position(text: str, offset: int) -> types.Position:

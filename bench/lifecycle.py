@@ -2,6 +2,7 @@
 
     python -m bench.lifecycle                 # all traces, naive / fixed / default, overhead
     python -m bench.lifecycle --ttft 0.8 --tps 40 --traces steady,along
+    python -m bench.lifecycle --policies default --editors pairs --baseline /tmp/release
 
 Each trace is replayed keystroke by keystroke by a VS Code-like client (``bench/editor.py``)
 through ``python -m qwen_lsp`` over stdio, against the fake upstream with a latency model (time to
@@ -11,6 +12,11 @@ user's first session: nothing learnt. ``default, next session`` is a new server 
 replayed the trace typed with other jitter and typos, in other files, and stopped: it starts from
 the typing gaps that one kept (``engine/lifecycle/typing_memory.py``). ``default, learnt`` is
 that earlier trace and this one in the same server.
+
+Each trace is typed by two editors: ``plain`` only auto-indents, ``pairs`` also auto-closes
+brackets and quotes as VS Code does by default. ``--baseline DIR`` replays the same policies with
+the server of another checkout (``DIR/server``, e.g. the last release unpacked by ``git archive``)
+in the same run; ratios are against ``naive``, else against the baseline's row.
 """
 
 from __future__ import annotations
@@ -35,15 +41,20 @@ POLICIES = ("naive", "fixed", "default")
 NEXT_SESSION = "default, next session"
 LEARNT = "default, learnt"
 LEARNT_SEED = 100
+EDITORS = {"plain": "auto-indent", "pairs": "auto-indent and auto-closed pairs"}
+BASELINE = "baseline: "
 Getter = Callable[[Result], float]
 
 
-def server_env(state: str | os.PathLike[str]) -> dict[str, str]:
+def server_env(state: str | os.PathLike[str], server: str | None = None) -> dict[str, str]:
     """The server's environment; ``PYTHONPATH`` is kept, so that ``PYTHONPATH=../old/server``
-    measures another checkout's server with this checkout's benchmark. What the server learns
-    of the typing it keeps in ``state``, never in the user's own state directory."""
+    measures another checkout's server with this checkout's benchmark (``server`` sets it).
+    What the server learns of the typing it keeps in ``state``, never in the user's own state
+    directory."""
     keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "PYTHONPATH")}
     where = {"XDG_STATE_HOME": str(state), "LOCALAPPDATA": str(state)}
+    if server is not None:
+        where["PYTHONPATH"] = server
     return {**keep, **where, "PYTHONUNBUFFERED": "1", "QWEN_LSP_API_KEY": "bench-not-a-key"}
 
 
@@ -53,10 +64,12 @@ async def replay(
     args: argparse.Namespace,
     earlier: Trace | None = None,
     restart: bool = False,
+    server: str | None = None,
 ) -> Result:
-    """``trace`` through a fresh server. ``earlier`` is replayed first, in other files, so the
-    server has learnt the typist (its documents are closed before ``trace`` starts); with
-    ``restart``, by a server of its own that stops before this one starts."""
+    """``trace`` through a fresh server (``server``: another checkout's). ``earlier`` is
+    replayed first, in other files, so the server has learnt the typist (its documents are
+    closed before ``trace`` starts); with ``restart``, by a server of its own that stops before
+    this one starts."""
     targets = {**(earlier.targets if earlier else {}), **trace.targets}
     oracle = Oracle(targets, trace.accuracy, args.ttft, args.tps)
     with FakeUpstream(oracle) as fake, tempfile.TemporaryDirectory() as state:
@@ -64,12 +77,12 @@ async def replay(
         if policy == "fixed":
             options["debounceMs"] = args.fixed_ms
         if earlier is not None and restart:
-            editor = await started(state, options)
+            editor = await started(state, options, server)
             try:
                 await play(editor, earlier)
             finally:
                 await editor.stop()
-        editor = await started(state, options)
+        editor = await started(state, options, server)
         try:
             if earlier is not None and not restart:
                 await play(editor, earlier)
@@ -87,10 +100,10 @@ async def replay(
         return measure(trace, editor.answers, editor.history, requests, oracle.answers, cpu)
 
 
-async def started(state: str, options: dict[str, Any]) -> Editor:
+async def started(state: str, options: dict[str, Any], server: str | None = None) -> Editor:
     """A server started and warmed up, keeping what it learns in ``state``."""
     editor = Editor()
-    await editor.start(server_env(state), options)
+    await editor.start(server_env(state, server), options)
     await editor.warm_up()
     return editor
 
@@ -126,14 +139,16 @@ def relative_to(result: Result, base: Result | None) -> Callable[[Getter], str]:
 
 
 def table(name: str, results: dict[str, Result]) -> str:
-    base = results.get("naive")
+    base = results.get("naive", results.get(BASELINE + "default"))
     lines = [
         f"**{name}**",
         "",
-        "| policy | upstream requests (per pause) | tokens streamed | wasted | prompt tokens "
-        "| shared prompt start | ghost text p50 / p95 ms (pauses shown) "
-        "| stale close p50 / max ms (drained) | server CPU s |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| policy | upstream requests (per pause) | typed-through answers | tokens streamed "
+        "| wasted | prompt tokens | shared prompt start | ghost text p50 / p95 ms (pauses shown) "
+        "| accept → next ghost p50 ms (shown): continued / asked "
+        "| stale close p50 / max ms (drained) "
+        "| server CPU s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for policy, r in results.items():
         against = base if base is not None and base is not r else None
@@ -146,12 +161,15 @@ def table(name: str, results: dict[str, Result]) -> str:
         lines.append(
             f"| {policy} | {r.requests} ({r.requests / max(1, r.pauses):.1f})"
             f"{rel(lambda x: x.requests)}"
+            f" | {r.typed_through}"
             f" | {r.tokens}{rel(lambda x: x.tokens)}"
             f" | {r.wasted} ({100 * r.wasted / max(1, r.tokens):.0f}%)"
             f" | {r.prompt_tokens}{rel(lambda x: x.prompt_tokens)}"
             f" | {100 * r.shared:.0f}%"
             f" | {ms(median(r.latencies))} / {ms(percentile(r.latencies, 0.95))}"
             f" ({len(r.latencies)}/{r.pauses}){rel(lambda x: median(x.latencies))}"
+            f" | {ms(median(r.accepts))} ({len(r.accepts)})"
+            f" / {ms(median(r.accepts_asked))} ({len(r.accepts_asked)})"
             f" | {ms(median(r.close_delays))} / {ms(max(r.close_delays, default=float('nan')))}"
             f" ({r.drained})"
             f" | {r.cpu:.2f}{rel(lambda x: x.cpu)} |"
@@ -165,17 +183,33 @@ async def main(args: argparse.Namespace) -> None:
         f"fixed debounce {args.fixed_ms} ms; default = adaptive (see README)\n"
     )
     for key in filter(None, args.traces.split(",")):
-        trace = TRACES[key]()
-        results = {policy: await replay(trace, policy, args) for policy in args.policies.split(",")}
-        if "default" in results:  # the same typist, one trace earlier
-            earlier = relocated(TRACES[key](seed=LEARNT_SEED), "earlier")
-            results[NEXT_SESSION] = await replay(trace, "default", args, earlier, restart=True)
-            results[LEARNT] = await replay(trace, "default", args, earlier)
-        print(table(f"{trace.name} ({trace.pauses} pauses, {len(trace.steps)} requests)", results))
-        print(flush=True)
+        for editor in filter(None, args.editors.split(",")):
+            pairs = editor == "pairs"
+            trace = TRACES[key](pairs=pairs)
+            results = await compare(
+                trace, relocated(TRACES[key](LEARNT_SEED, pairs), "earlier"), args
+            )
+            counts = f"{trace.pauses} pauses, {len(trace.steps)} requests"
+            print(table(f"{trace.name}, {EDITORS[editor]} ({counts})", results))
+            print(flush=True)
     if args.overhead_lines:
         with tempfile.TemporaryDirectory() as state:
             print(await overhead(args.overhead_lines, server_env(state)), flush=True)
+
+
+async def compare(trace: Trace, earlier: Trace, args: argparse.Namespace) -> dict[str, Result]:
+    """Every policy's row, then the baseline's (``earlier``: the same typist, one trace before)."""
+    results: dict[str, Result] = {}
+    servers = [("", None)] + ([(BASELINE, f"{args.baseline}/server")] if args.baseline else [])
+    for label, server in servers:
+        for policy in args.policies.split(","):
+            results[label + policy] = await replay(trace, policy, args, server=server)
+            if policy == "default":
+                results[label + NEXT_SESSION] = await replay(
+                    trace, policy, args, earlier, restart=True, server=server
+                )
+                results[label + LEARNT] = await replay(trace, policy, args, earlier, server=server)
+    return results
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
@@ -185,6 +219,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--fixed-ms", type=int, default=250, help="the fixed policy's debounce")
     parser.add_argument("--traces", default=",".join(TRACES), help=",".join(TRACES))
     parser.add_argument("--policies", default=",".join(POLICIES))
+    parser.add_argument("--editors", default=",".join(EDITORS), help=",".join(EDITORS))
+    parser.add_argument("--baseline", help="another checkout, replayed in the same run")
     parser.add_argument("--overhead-lines", type=int, default=20_000, help="0: skip")
     return parser.parse_args(argv)
 

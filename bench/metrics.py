@@ -21,6 +21,11 @@ History = dict[str, list[tuple[float, str]]]
 class Result:
     requests: int = 0
     pauses: int = 0
+    typed_through: int = 0  # answers shown without a request of their own (cache, a stream)
+    # accept → the next ghost text (seconds), when the stream or cache had it, and when a
+    # request had to go for it (the one sent ahead at the accept, or the editor's)
+    accepts: list[float] = field(default_factory=list)
+    accepts_asked: list[float] = field(default_factory=list)
     tokens: int = 0
     wasted: int = 0
     prompt_tokens: int = 0
@@ -50,6 +55,13 @@ def measure(
 ) -> Result:
     result = Result(requests=len(requests), pauses=trace.pauses, cpu=cpu)
     result.latencies = ghost_latencies(trace, answers)
+    result.typed_through = typed_through(answers, requests)
+    for answer in answers:
+        if trace.steps[answer.step].accept and answer.text and answer.received is not None:
+            asked = typed_through([answer], requests) == 0
+            (result.accepts_asked if asked else result.accepts).append(
+                answer.received - answer.sent
+            )
     ordered = sorted(requests, key=lambda r: r.started)
     for previous, current in itertools.pairwise(ordered):
         result.shared += shared_start_ratio(previous.messages, current.messages)
@@ -71,11 +83,22 @@ def measure(
     return result
 
 
+def typed_through(answers: list[Answer], requests: list[Received]) -> int:
+    """Answers with ghost text that no request was sent for: the prefix it was asked at is not
+    the end of any prompt sent upstream."""
+    sent = {str(r.messages[-1].get("content", "")) for r in requests if r.messages}
+    return sum(
+        answer.text is not None and not any(answer.prefix.endswith(p) for p in sent if p)
+        for answer in answers
+    )
+
+
 def ghost_latencies(trace: Trace, answers: list[Answer]) -> list[float]:
     """For each pause: time from its last keystroke to ghost text, if ghost text came in time."""
     latencies = []
     for index, answer in enumerate(answers):
-        if not trace.steps[answer.step].pause_after or answer.text is None:
+        step = trace.steps[answer.step]
+        if not step.pause_after or step.accept or answer.text is None:
             continue
         deadline = answers[index + 1].sent if index + 1 < len(answers) else float("inf")
         if answer.received is not None and answer.received <= deadline:

@@ -1,9 +1,9 @@
 """The fake model of the benchmark: a latency model and answers taken from where the user goes.
 
-It continues the prompt with the trace's target text (the rest of the line mid-line, up to four
-lines at a line start) when a seeded coin says it is right, and with a plausible wrong guess
-otherwise. Time to first token and tokens per second follow the configured latency model; a token
-is four characters.
+It continues the prompt with the trace's target text (the rest of the line mid-line, the next
+line at the end of one, up to four lines at a line start) when a seeded coin says it is right, and
+with a plausible wrong guess otherwise. Time to first token and tokens per second follow the
+configured latency model; a token is four characters.
 """
 
 from __future__ import annotations
@@ -44,6 +44,9 @@ class Oracle:
             at = target.find(prefix)
             if right and at >= 0:
                 rest = target[at + len(prefix) :]
-                lines = rest.splitlines(keepends=True)[: 1 if mid_line else BLOCK_LINES]
+                ending = mid_line and rest.startswith("\n")  # the next line follows
+                lines = rest.splitlines(keepends=True)[
+                    : 2 if ending else 1 if mid_line else BLOCK_LINES
+                ]
                 return "".join(lines) or "\n"
         return "guess()\n" if mid_line else "pass\n"

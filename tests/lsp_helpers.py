@@ -56,6 +56,16 @@ async def inline(
     return list(result.items if isinstance(result, types.InlineCompletionList) else result)
 
 
+def replace_text(lsp: LanguageClient, uri: str, text: str, version: int) -> None:
+    """Send the document's new text whole (as after an accept, however the editor applied it)."""
+    lsp.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+        )
+    )
+
+
 def apply_edit(
     text: str, edit_range: types.Range, new_text: str, encoding: Encoding = "utf-16"
 ) -> str:

@@ -11,8 +11,6 @@ from lsprotocol import types
 from qwen_lsp.engine.context.window import Prompt
 from qwen_lsp.engine.lifecycle.cache import MISS, CompletionCache
 from qwen_lsp.engine.lifecycle.debounce import (
-    CEILING,
-    EDITS,
     PAUSE,
     Debouncer,
     covering_gap,
@@ -61,6 +59,36 @@ def test_typing_along_needs_the_rest_of_the_prompt_unchanged(later: Prompt) -> N
     cache = CompletionCache()
     cache.store("a", prompt("    "), Completion("return total"))
     assert cache.lookup("a", later) is MISS
+
+
+@pytest.mark.parametrize(
+    ("typed", "after", "expected"),
+    [
+        ("min(", ")\n", ("values), max(values)", 1)),  # the editor closed the pair
+        ("min(values", ")\n", ("), max(values)", 1)),
+        ("min(values)", "\n", (", max(values)", 0)),  # the closer typed over
+        ("min(values), max(", ")\n", ("values)", 1)),
+        ("min(", "]\n", MISS),  # a closer the rest does not write: it stays
+        ("min(", "x)\n", MISS),  # not what an editor inserts
+        ("", ")\n", MISS),  # nothing typed, yet the text after the cursor changed
+    ],
+)
+def test_cache_serves_typing_with_pairs_auto_closed(
+    typed: str, after: str, expected: object
+) -> None:
+    cache = CompletionCache()
+    cache.store("a", prompt("lo, hi = "), Completion("min(values), max(values)"))
+    found = cache.lookup("a", prompt("lo, hi = " + typed, after))
+    shown = (found.text, found.replace_length) if isinstance(found, Completion) else found
+    assert shown == expected
+
+
+def test_a_closer_typed_over_leaves_the_range_it_was_in() -> None:
+    cache = CompletionCache()
+    cache.store("a", prompt("print(", ")\n"), Completion("x), y", replace_length=1))
+    found = cache.lookup("a", prompt("print(x)", "\n"))
+    assert found == Completion(", y", 0)
+    assert cache.lookup("a", prompt("print(x))", "\n")) is MISS  # more typed over than covered
 
 
 def test_cache_is_per_document_and_needs_the_same_context() -> None:
@@ -197,9 +225,10 @@ def test_position_kinds(prefix: str, kind: str) -> None:
     [
         ([], 0.0),
         ([PAUSE] * 5, 0.0),  # nothing but pauses: no gap to outlast
-        ([0.05] * 9 + [0.3] + [PAUSE] * 5, 0.3),  # too few pauses to allow a wasted request
-        ([0.05] * 9 + [0.3] + [PAUSE] * 10, 0.05),  # one in ten pauses may cost one
-        ([0.05] * 8 + [0.3, 0.2] + [PAUSE] * 10, 0.2),
+        ([0.05] * 9 + [0.3], 0.3),  # no pause yet: no wasted request allowed
+        ([0.05] * 9 + [0.3] + [PAUSE], 0.05),  # from the first pause on, one may be
+        ([0.05] * 8 + [0.3, 0.2] + [PAUSE] * 10, 0.2),  # one in ten pauses may cost one
+        ([0.05] * 8 + [0.3, 0.2] + [PAUSE] * 11, 0.05),  # rounded up
     ],
 )
 def test_covering_gap_allows_a_wasted_request_every_ten_pauses(
@@ -233,20 +262,14 @@ def test_a_kind_seen_too_rarely_waits_as_inside_a_burst() -> None:
     assert debouncer.quiet("space") == pytest.approx(0.075)
 
 
-def test_inside_a_line_the_wait_is_the_cap_until_a_pause_is_seen() -> None:
-    """Before the first pause a hesitation cannot be told from one; a line start waits less."""
+def test_inside_a_line_a_first_session_waits_as_inside_a_burst() -> None:
+    """No pause seen yet: a position inside a line waits what the typing so far says, not the
+    cap (a request at a hesitation is not wasted when the user then types its answer)."""
     clock = Clock()
     debouncer = Debouncer(Policy(120), clock)
     typing(debouncer, clock, [0.06] * 13)
-    assert debouncer.quiet("word") == debouncer.quiet("space") == CEILING
-    assert debouncer.quiet("line") == debouncer.quiet() == pytest.approx(0.075)
-    for _ in range(3):
-        debouncer.answered(0.2)
-    assert debouncer.quiet("space") == pytest.approx(0.25)  # the cap follows the model
-    typing(debouncer, clock, [1.5, 0.06])  # a pause
     assert debouncer.quiet("word") == debouncer.quiet("space") == pytest.approx(0.075)
-    typing(debouncer, clock, [0.06] * EDITS)  # long after it: still seen
-    assert debouncer.quiet("word") == pytest.approx(0.075)
+    assert debouncer.quiet("line") == debouncer.quiet() == pytest.approx(0.075)
 
 
 @pytest.mark.parametrize(("debounce_ms", "adaptive"), [(0, True), (120, False)])
@@ -258,8 +281,10 @@ def test_debounce_off_or_fixed_ignores_what_it_learnt(debounce_ms: int, adaptive
 
 
 def test_policies_by_name() -> None:
-    assert policy_for("naive", 120) == Policy(0, adaptive=False, supersede=False, reuse=False)
-    assert policy_for("fixed", 250) == Policy(250, adaptive=False, reuse=False)
+    assert policy_for("naive", 120) == Policy(
+        0, adaptive=False, supersede=False, reuse=False, show_after=None
+    )
+    assert policy_for("fixed", 250) == Policy(250, adaptive=False, reuse=False, show_after=None)
     assert policy_for("default", 90) == policy_for("anything else", 90) == Policy(90)
 
 

@@ -113,15 +113,6 @@ def test_a_debounce_that_recalls_a_rhythm_waits_as_the_one_that_learnt_it() -> N
     assert recalled.learnt == 0  # what it recalled it did not learn
 
 
-@pytest.mark.parametrize(
-    ("edits", "space"), [((0.05,) * 12, 0.6), ((0.05,) * 11 + (PAUSE,), 0.0625)]
-)
-def test_a_pause_remembered_counts_as_a_pause_seen(edits: tuple[float, ...], space: float) -> None:
-    debouncer = Debouncer(Policy(120))
-    debouncer.recall(Rhythm(edits))
-    assert debouncer.quiet("space") == pytest.approx(space)  # the cap until a pause is seen
-
-
 def test_recalled_gaps_are_older_than_the_sessions_own() -> None:
     clock = Clock()
     debouncer = Debouncer(Policy(120), clock)

@@ -75,6 +75,7 @@ class Settings:
     context_tokens: int = 1500  # ... from other files (0: none)
     request_policy: str = "default"  # "fixed" / "naive" exist for comparisons (bench/)
     remember_typing: bool = True  # the debounce starts from the last session's typing gaps
+    speculate: bool = True  # ask for the next suggestion right after an accept
     # Budgets: -1 = the endpoint's default (off for local servers), 0 = off.
     requests_per_minute: int = -1
     tokens_per_minute: int = -1
@@ -370,6 +371,7 @@ _PARSERS: dict[str, Callable[[object], Any]] = {
     "context_tokens": _number(int, 0, 100_000),
     "request_policy": _choice(("default", "fixed", "naive")),
     "remember_typing": _flag,
+    "speculate": _flag,
     "requests_per_minute": _number(int, -1, 1_000_000),
     "tokens_per_minute": _number(int, -1, 10**9),
     "tokens_per_day": _number(int, -1, 10**12),

@@ -20,6 +20,7 @@ from qwen_lsp.engine.context.window import Prompt, build_prompt
 from qwen_lsp.engine.lifecycle import typing_memory
 from qwen_lsp.engine.lifecycle.policy import Policy, policy_for
 from qwen_lsp.engine.lifecycle.scheduler import Progress, Scheduler
+from qwen_lsp.engine.lifecycle.speculation import Shown, Speculation
 from qwen_lsp.engine.lifecycle.stats import Stats
 from qwen_lsp.engine.postprocess import Cursor, clean, complete_lines, is_finished, prepare
 from qwen_lsp.engine.upstream import long_outputs
@@ -80,6 +81,9 @@ class Engine:
         self._typing_file = typing_file
         self._recalled = False
         self._saved_learnt = 0
+        self._shown: Shown | None = None
+        self._speculation: Speculation | None = None
+        self._speculating: asyncio.Task[None] | None = None
 
     @property
     def stats(self) -> Stats:
@@ -142,12 +146,53 @@ class Engine:
         snippets = await self._related.snippets(task, settings.context_tokens, self._exclusion)
         return build_prompt(task, settings.prefix_tokens, settings.suffix_tokens, snippets)
 
-    def document_changed(self, uri: str) -> None:
-        """The editor changed a document: the debounce learns typing speed from this, and a
-        request may follow, so a connection to the provider had better be open."""
+    def document_changed(self, uri: str, text: str | None = None) -> None:
+        """The editor changed a document (now ``text``): the debounce learns typing speed from
+        this, and a request may follow, so a connection to the provider had better be open.
+        An edit going another way than the request sent ahead closes it; one that completes
+        the suggestion shown sends it."""
         self._scheduler.edited()
         self._alternatives.edited(uri)
         self._warm()
+        if text is None:
+            return
+        spoken = self._speculation
+        if spoken and spoken.task.uri == uri and spoken.running and spoken.contradicted_by(text):
+            spoken.close()
+            self._guard.stats.speculative_closed += 1
+        shown = self._shown
+        if shown is not None and shown.task.uri == uri and (task := shown.reached_end(text)):
+            self._speculate(task)
+
+    def suggested(self, task: CompletionTask, start: int, text: str) -> None:
+        """The editor was answered ``text``, to insert at offset ``start`` of ``task``'s text."""
+        self._shown = Shown(task, start, text)
+
+    def accepted(self, utf16_units: int | None = None) -> None:
+        """The user accepted the suggestion last answered: all of it, or its first
+        ``utf16_units`` (a word, a line). The next one is asked for at once."""
+        shown = self._shown
+        if shown is None or (file := self.open_files.get(shown.task.uri)) is None:
+            return
+        length = None if utf16_units is None else shown.chars(utf16_units)
+        if (task := shown.accepted(file.text, length)) is not None:
+            self._speculate(task)
+
+    def _speculate(self, task: CompletionTask) -> None:
+        if self._settings.speculate and self.can_complete:
+            self._speculating = asyncio.ensure_future(self._ask_ahead(task))
+
+    async def _ask_ahead(self, task: CompletionTask) -> None:
+        """Ask for ``task`` before the editor does; at most one such request runs."""
+        if await self._exclusion.excludes(task.path, task.text):
+            return
+        stream = self._scheduler.speculate(task.uri, await self._prompt(task))
+        if stream is None:
+            return  # the cache or the running stream has it already
+        if self._speculation is not None and self._speculation.running:
+            self._speculation.close()
+        self._speculation = Speculation(task, stream)
+        self._guard.stats.speculative += 1
 
     def document_closed(self, uri: str) -> None:
         """The editor closed a document: forget it, its completions and its recent edits."""
@@ -162,6 +207,7 @@ class Engine:
             progress.failed = True
             return None  # breaker open, rate-limited or over budget: answer empty at once
         cursor = Cursor(prompt.prefix, prompt.suffix, prompt.language_id, prompt.indent)
+        progress.preview = lambda lines: clean(lines, cursor)
         stats = StreamStats()
         reading = self._read(prompt, cursor, progress, stats, temperature)
         if not await self._guard.call(reading, stats, prompt, lambda: progress.text):

@@ -43,6 +43,8 @@ async def inline_completion(
             command=types.Command(title="Accept", command=ACCEPT_COMMAND, arguments=[len(text)]),
         )
         items.append(item)
+    if items:  # an accept of the first (the one shown) asks for the next one at once
+        ls.engine.suggested(task, start, str(items[0].insert_text))
     return types.InlineCompletionList(items=items)
 
 

@@ -24,7 +24,9 @@ def did_show(ls: QwenLanguageServer, params: Any) -> None:
 def did_partially_accept(ls: QwenLanguageServer, params: Any) -> None:
     stats = ls.engine.stats
     stats.partially_accepted += 1
-    stats.accepted_chars += _length(_field(params, "acceptedLength"))
+    length = _length(_field(params, "acceptedLength"))
+    stats.accepted_chars += length
+    ls.engine.accepted(length)
 
 
 # Commands: pygls reads their type hints at run time, so the server class is imported for real.
@@ -33,6 +35,7 @@ def accepted(ls: QwenLanguageServer, *args: Any) -> None:
     stats = ls.engine.stats
     stats.accepted += 1
     stats.accepted_chars += _length(args[0] if args else None)
+    ls.engine.accepted()
 
 
 def snapshot(ls: QwenLanguageServer, *args: Any) -> dict[str, Any]:

@@ -29,8 +29,9 @@ def did_open(ls: QwenLanguageServer, params: types.DidOpenTextDocumentParams) ->
 
 
 def did_change(ls: QwenLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
-    ls.engine.document_changed(params.text_document.uri)  # the debounce learns typing speed
     document = open_document(ls.workspace, params.text_document.uri)
+    text = document.source if document is not None else None
+    ls.engine.document_changed(params.text_document.uri, text)  # the debounce learns from it
     if document is not None:
         ls.engine.open_files.change(
             document.uri, document.source, edited_lines(params.content_changes)

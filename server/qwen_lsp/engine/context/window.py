@@ -34,10 +34,10 @@ class Prompt:
     indent: IndentStyle | None = None
 
     @cached_property
-    def context(self) -> Prompt:
-        """Everything but the prefix: prompts with equal contexts differ only there (kept, as
-        the cache compares it with every entry's on each lookup)."""
-        return dataclasses.replace(self, prefix="")
+    def surroundings(self) -> Prompt:
+        """Everything but the text around the cursor: prompts with equal surroundings differ
+        only there (kept, as the cache compares it with every entry's on each lookup)."""
+        return dataclasses.replace(self, prefix="", suffix="")
 
     def __hash__(self) -> int:
         return self._hash
@@ -66,7 +66,7 @@ def build_prompt(
         path=task.path,
         language_id=task.language_id,
         snippets=snippets,
-        indent=indent_style(text, task.indent),
+        indent=indent_style(text, task.indent, offset),
     )
 
 

@@ -2,7 +2,9 @@
 
 A completion is stored with the prompt it answered. A later prompt that differs only by text typed
 at the cursor gets the rest of the completion when the typed text is its start (typing along the
-ghost text costs nothing); the same prompt again (undo, redo, cursor back) gets it whole.
+ghost text costs nothing); the same prompt again (undo, redo, cursor back) gets it whole. Typed as
+editors type: the closers they insert after the cursor, and type over, are allowed for
+(:func:`typed_since`), and the rest's range covers the closers it writes again.
 """
 
 from __future__ import annotations
@@ -24,20 +26,71 @@ MAX_CHARS = 1_000_000  # all entries together: about 1 MB of prompts (50-200 com
 Lookup = Completion | None | Literal[_Miss.MISS]
 
 
-def typed_since(earlier: Prompt, later: Prompt) -> str | None:
-    """The text typed at the cursor between two prompts, or None if they differ otherwise."""
+class Typed(NamedTuple):
+    """What happened at the cursor between two prompts."""
+
+    text: str  # typed before the cursor
+    # What the editor put after the cursor as it went: the closer of an auto-closed pair, the
+    # closer's own line after Enter between brackets.
+    inserted: str = ""
+    typed_over: int = 0  # closers after the cursor that typing moved over
+
+
+AUTO_INSERTED = frozenset(")]}\"'` \t\n")
+TYPED_OVER = frozenset(")]}\"'`")
+
+
+def typed_since(earlier: Prompt, later: Prompt) -> Typed | None:
+    """The text typed at the cursor between two prompts, or None if they differ otherwise.
+
+    Editors type pairs: an opening bracket or quote brings its closer after the cursor, and
+    typing the closer then moves over the one inserted. So the suffix may differ by such
+    closers (and the line break Enter puts before a closer) when something was typed.
+    """
     if not later.prefix.startswith(earlier.prefix):
         return None
-    if earlier.context != later.context:
+    if earlier.surroundings != later.surroundings:
         return None
-    return later.prefix[len(earlier.prefix) :]
+    typed = later.prefix[len(earlier.prefix) :]
+    after, before = later.suffix, earlier.suffix
+    grown = len(after) - len(before)
+    if grown == 0:
+        return Typed(typed) if after == before else None
+    if not typed or not (after.endswith(before) if grown > 0 else before.endswith(after)):
+        return None
+    if grown > 0:
+        inserted = after[:grown]
+        return Typed(typed, inserted) if AUTO_INSERTED.issuperset(inserted) else None
+    gone = before[:-grown]
+    if not typed.endswith(gone) or not TYPED_OVER.issuperset(gone):
+        return None
+    return Typed(typed, "", len(gone))
 
 
-def remainder(completion: Completion, typed: str) -> Completion | None:
-    """What is left of ``completion`` after ``typed`` was typed, or None if it diverged."""
-    if typed and completion.text.startswith(typed) and len(typed) < len(completion.text):
-        return Completion(completion.text[len(typed) :], completion.replace_length)
-    return None
+def remainder(completion: Completion, typed: Typed) -> Completion | None:
+    """What is left of ``completion`` after ``typed``, or None if it diverged.
+
+    Its range covers what the editor inserted after the cursor, when the rest writes those
+    closers itself (else the editor's are the only ones, and stay); closers typed over were
+    part of the range, and leave it.
+    """
+    text = typed.text
+    if not (text and completion.text.startswith(text) and len(text) < len(completion.text)):
+        return None
+    rest = completion.text[len(text) :]
+    replaced = completion.replace_length + len(typed.inserted) - typed.typed_over
+    if replaced < 0 or not _writes(rest, typed.inserted):
+        return None
+    return Completion(rest, replaced)
+
+
+def _writes(text: str, inserted: str) -> bool:
+    """``text`` holds what was inserted in its order (its closers and line breaks)."""
+    position = 0
+    for char in inserted:
+        if char not in " \t" and (position := text.find(char, position) + 1) == 0:
+            return False
+    return True
 
 
 def typed_through(earlier: Prompt, completion: Completion, later: Prompt) -> Completion | None:
@@ -100,14 +153,14 @@ class CompletionCache:
         while self._chars > self._max_chars and len(self) > 1:  # the last one is this entry
             self._drop_oldest(next(iter(self._entries)))  # least recently used document first
 
-    def lookup(self, uri: str, prompt: Prompt) -> Lookup:
-        """The completion for ``prompt`` from memory, or MISS."""
+    def lookup(self, uri: str, prompt: Prompt, count: bool = True) -> Lookup:
+        """The completion for ``prompt`` from memory, or MISS (``count``: as a hit if found)."""
         entries = self._entries.get(uri)
         if not entries:
             return MISS
         if prompt in entries:
             entry = entries[prompt] = entries.pop(prompt)  # now the newest
-            self.hits += 1
+            self.hits += count
             return entry.completion
         prefix = prompt.prefix
         for earlier, (found, cursor, first) in reversed(entries.items()):
@@ -116,7 +169,7 @@ class CompletionCache:
             if not first or found is None or prefix[cursor : cursor + 1] != first:
                 continue
             if rest := typed_through(earlier, found, prompt):
-                self.hits += 1
+                self.hits += count
                 return rest
         return MISS
 

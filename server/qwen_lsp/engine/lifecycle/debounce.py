@@ -3,8 +3,8 @@
 The rule (measured in ``bench/lifecycle.py``, see the README's Performance section):
 
     quiet(kind) = clamp(1.25 × g, FLOOR, cap), g = the shortest wait that would have sent at
-                  most one wasted request every ten pauses over the recent edits at that kind
-                  of position
+                  most one wasted request every ten pauses (one from the first pause on) over
+                  the recent edits at that kind of position
     cap         = clamp(1.25 × median(recent time to first token), FLOOR_CAP, CEILING)
 
 After each edit, the user either types on (a typing gap, under ``PAUSE``) or pauses. A request
@@ -23,18 +23,24 @@ right after typing still waits. A request that follows no edit (the cursor moved
 came to the front) starts a quiet time of its own: typing usually comes next, and would make the
 answer useless.
 Until a kind has ``KIND_SAMPLES`` edits, its wait is the one inside a burst of typing: 1.25 ×
-the 90th percentile of all typing gaps. Until the user has been seen to pause at all (in this
-session or a remembered one), a position inside a line (``word``, ``space``) waits the cap: with
-no pause seen, the rule allows no wasted request, and the gaps longer than a burst's (a
-hesitation between words, a typo noticed) have not been seen yet. A line start does not: that is
-where people wait for a suggestion. ``debounceMs`` is the floor until the edits the wait was
+the 90th percentile of all typing gaps. ``debounceMs`` is the floor until the edits the wait was
 learnt from number 12 (slower typing raises the wait at once, faster typing lowers it only then);
 0 turns debouncing off. What was learnt outlives the server (:mod:`typing_memory`): a new session
 starts from the last one's typing gaps, not cold.
+
+A user's first session gets no rule of its own: a position inside a line waits as any position
+does from what was learnt so far, short while little is known, instead of the cap until a first
+pause is seen. A request sent at what turns out to be a hesitation is not lost when the user then
+types what it proposed: the rest comes from the cache or the running stream (the scheduler), with
+no second request. Only a hesitation that ends before the model's first token, or typing that
+goes another way, wastes it; ``bench.typists`` counts that reuse, and waiting the cap inside a
+line for the first pause saved too few requests there for what it cost the user at every pause
+inside a line before it.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections import deque
 from collections.abc import Callable, Collection, Mapping
@@ -54,7 +60,6 @@ WASTED_PER_PAUSE = 0.1
 TRUSTED_SAMPLES = 12
 KIND_SAMPLES = 3
 KINDS = ("line", "word", "space")
-MID_LINE = ("word", "space")
 EDITS = 48  # gaps kept, overall and per kind of position
 _LATENCIES = 8
 
@@ -85,12 +90,15 @@ def quantile(values: list[float], q: float) -> float:
 
 
 def covering_gap(after_edits: Collection[float]) -> float:
-    """The shortest wait that at most ``WASTED_PER_PAUSE`` × pauses typing gaps outlast.
+    """The shortest wait that at most ``WASTED_PER_PAUSE`` × pauses (rounded up) typing gaps
+    outlast.
 
     ``after_edits`` is what followed each edit: a typing gap, or ``PAUSE`` or more for a pause.
     """
     gaps = sorted((gap for gap in after_edits if gap < PAUSE), reverse=True)
-    allowed = int(WASTED_PER_PAUSE * (len(after_edits) - len(gaps)))  # pauses
+    # Rounded up: from the first pause on, the one longest gap (a typo noticed, the longest
+    # hesitation) need not hold every later pause back to its length.
+    allowed = math.ceil(WASTED_PER_PAUSE * (len(after_edits) - len(gaps)))  # pauses
     return gaps[allowed] if allowed < len(gaps) else 0.0
 
 
@@ -107,7 +115,6 @@ class Debouncer:
         self._last_edit: float | None = None
         self._last_activity: float | None = None  # the last edit, or a request after no edit
         self._edited_since_request = False
-        self._seen_pause = False
         self.learnt = 0  # gaps learnt by this instance (not recalled)
 
     def rhythm(self) -> Rhythm:
@@ -116,7 +123,6 @@ class Debouncer:
     def recall(self, rhythm: Rhythm) -> None:
         """Start from an earlier session's ``rhythm``: its gaps count as older than ours."""
         self._edits = deque((*rhythm.edits, *self._edits), maxlen=EDITS)
-        self._seen_pause = self._seen_pause or PAUSE in rhythm.edits
         for kind, gaps in rhythm.by_kind.items():
             self._by_kind[kind] = deque((*gaps, *self._by_kind.get(kind, ())), maxlen=EDITS)
 
@@ -126,7 +132,6 @@ class Debouncer:
         if self._last_edit is not None:
             gap = min(now - self._last_edit, PAUSE)
             self._edits.append(gap)
-            self._seen_pause = self._seen_pause or gap == PAUSE
             self.learnt += 1
             if self._kind is not None:
                 if (pool := self._by_kind.get(self._kind)) is None:
@@ -158,8 +163,6 @@ class Debouncer:
         cap = CEILING
         if self._latencies:
             cap = min(CEILING, max(FLOOR_CAP, TTFT_SHARE * quantile(list(self._latencies), 0.5)))
-        if not self._seen_pause and kind in MID_LINE:
-            return cap  # a hesitation cannot be told from a pause yet
         pool = self._by_kind.get(kind or "", ())
         if len(pool) >= KIND_SAMPLES:
             gap = covering_gap(pool)

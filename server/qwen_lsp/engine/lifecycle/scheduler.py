@@ -4,6 +4,12 @@ Every request for a document makes the older ones stale: they are answered at on
 stream nobody waits for any more is closed, not drained. Before anything goes upstream the request
 looks in the cache, then for a running stream that has already produced what the user typed since
 it started (it attaches instead of opening another), then waits out the debounce.
+
+What is decided is shown early: a stream that has not decided the whole completion within
+``Policy.show_after`` of its first token answers with its complete lines so far (as soon as there
+is one) and keeps running. The requests that follow an accept or more typing attach to it and get
+its next lines the same way, or the whole rest once decided; it is closed only when the typing
+goes another way or a request elsewhere supersedes it.
 """
 
 from __future__ import annotations
@@ -11,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from qwen_lsp.engine.context.window import Prompt
 from qwen_lsp.engine.lifecycle.cache import MISS, CompletionCache, remainder, typed_since
@@ -39,7 +44,10 @@ class Progress:
         self.on_add: Callable[[], None] = lambda: None
         self.completion: Completion | None = None  # once decided
         self.on_decide: Callable[[Completion | None], None] = lambda completion: None
+        # What to show for the text so far (its complete lines, cleaned); set by the fetch.
+        self.preview: Callable[[str], Completion | None] = lambda text: None
         self._clock = clock
+        self._previewed: tuple[int, Completion | None] = (0, None)
 
     def add(self, piece: str) -> None:
         if self.first_at is None:
@@ -50,6 +58,13 @@ class Progress:
     def decide(self, completion: Completion | None) -> None:
         self.completion = completion
         self.on_decide(completion)
+
+    def shown(self) -> Completion | None:
+        """The completion its complete lines so far make (worked out once per line)."""
+        lines = self.text.rfind("\n") + 1
+        if lines != self._previewed[0]:
+            self._previewed = (lines, self.preview(self.text[:lines]) if lines else None)
+        return self._previewed[1]
 
 
 Fetch = Callable[[Prompt, Progress], Awaitable[Completion | None]]
@@ -86,11 +101,9 @@ class Ticket:
             timer.cancel()
         return not self.stale
 
-    async def outlive(self, answer: asyncio.Future[Any]) -> bool:
-        """Wait until ``answer`` is done (something must ``wake`` the ticket then), without
-        cancelling it; False if the ticket went stale."""
-        while not answer.done() and not self.stale:
-            await self._wait()
+    async def pause(self) -> bool:
+        """Wait until something ``wake``s the ticket; False if it went stale."""
+        await self._wait()
         return not self.stale
 
     async def _wait(self) -> None:
@@ -109,19 +122,53 @@ class Stream:
 
     ``latest`` is the newest attached prompt; the stream is aborted as soon as its output
     contradicts what the user typed since it started (``diverged``). ``answer`` is the job's
-    result, known as soon as the fetch decides it (the job may still be tidying up).
+    result, known as soon as the fetch decides it (the job may still be tidying up). Past
+    ``show_after`` seconds from the first token, ``early`` tells what is decided so far.
     """
 
-    def __init__(self, prompt: Prompt, progress: Progress, job: asyncio.Task[Completion | None]):
+    def __init__(
+        self,
+        prompt: Prompt,
+        progress: Progress,
+        job: asyncio.Task[Completion | None],
+        show_after: float | None = None,
+    ):
         self.prompt = self.latest = prompt
         self.progress = progress
         self.job = job
         self.answer: asyncio.Future[Completion | None] = asyncio.get_running_loop().create_future()
         self.followers: set[Ticket] = set()
         self.diverged = False
-        progress.on_add = self._check
+        self.kept = False  # runs on without followers: answered early, or asked for ahead
+        self._show_after = show_after
+        self._showing = False
+        self._timer: asyncio.TimerHandle | None = None
+        self._lines = 0
+        progress.on_add = self._added
         progress.on_decide = self._decided
         job.add_done_callback(self._ended)
+
+    def early(self, prompt: Prompt) -> Completion | None:
+        """What ``prompt`` can be shown before the whole completion is decided, if anything."""
+        if not self._showing or (shown := self.progress.shown()) is None:
+            return None
+        typed = typed_since(self.prompt, prompt)
+        if typed is None or not typed.text:
+            return shown if typed is not None else None
+        return remainder(shown, typed)
+
+    def _added(self) -> None:
+        progress = self.progress
+        if self._show_after is not None and self._timer is None:  # the first token
+            self._timer = asyncio.get_running_loop().call_later(self._show_after, self._show)
+        if self._showing and (lines := progress.text.rfind("\n") + 1) != self._lines:
+            self._lines = lines
+            self._wake_followers()  # a line more to show
+        self._check()
+
+    def _show(self) -> None:
+        self._showing = True
+        self._wake_followers()
 
     def _decided(self, completion: Completion | None) -> None:
         if not self.answer.done():
@@ -130,6 +177,8 @@ class Stream:
 
     def _ended(self, job: asyncio.Task[Completion | None]) -> None:
         """The job ended before deciding (cancelled, failed): its end is the answer."""
+        if self._timer is not None:
+            self._timer.cancel()
         if self.answer.done():
             return
         if job.cancelled():
@@ -150,9 +199,12 @@ class Stream:
         Before the first token nothing agrees yet: holding on then would keep a stale stream open
         for up to the model's whole time to first token.
         """
-        typed = typed_since(self.prompt, prompt)
+        since = typed_since(self.prompt, prompt)
         produced = self.progress.text
-        if typed is None or (typed and not produced) or not consistent(produced, typed):
+        if since is None:
+            return False
+        typed = since.text
+        if (typed and not produced) or not consistent(produced, typed):
             return False
         self.latest = prompt
         return True
@@ -160,8 +212,8 @@ class Stream:
     def _check(self) -> None:
         if self.latest is self.prompt:
             return  # nothing typed since it started: any output agrees
-        typed = typed_since(self.prompt, self.latest) or ""
-        if not consistent(self.progress.text, typed):
+        since = typed_since(self.prompt, self.latest)
+        if not consistent(self.progress.text, since.text if since else ""):
             self.diverged = True
             self.job.cancel()  # stop paying for text nobody will see
 
@@ -216,6 +268,19 @@ class Scheduler:
     def edited(self) -> None:
         self.debouncer.edited()
 
+    def speculate(self, uri: str, prompt: Prompt) -> Stream | None:
+        """Start a stream for ``prompt`` before anyone asks; None if the cache or the running
+        stream already serve it. It runs without followers until the request that follows an
+        accept attaches to it."""
+        if self.cache.lookup(uri, prompt, count=False) is not MISS:
+            return None
+        stream = self._streams.get(uri)
+        if stream is not None and stream.attach(prompt):
+            return None
+        stream = self._start(uri, prompt)
+        stream.kept = True  # no follower leaving it may close it
+        return stream
+
     def _claim(self, uri: str) -> Ticket:
         previous = self._tickets.get(uri)
         if previous is not None:
@@ -244,7 +309,13 @@ class Scheduler:
     ) -> Completion | None:
         stream.followers.add(ticket)
         try:
-            if not await ticket.outlive(stream.answer):  # not cancelled with us: others follow
+            while not stream.answer.done():  # not cancelled with us: others follow
+                if (early := stream.early(prompt)) is not None:
+                    stream.kept = True
+                    return early
+                if not await ticket.pause():
+                    return None
+            if ticket.stale:
                 return None
         finally:
             stream.followers.discard(ticket)
@@ -258,7 +329,7 @@ class Scheduler:
         if stream.prompt is prompt:  # the stream's own request: comparing the prompts costs more
             return result
         typed = typed_since(stream.prompt, prompt)
-        if not typed or result is None:
+        if typed is None or not typed.text or result is None:
             return result
         if (rest := remainder(result, typed)) is not None:
             return rest
@@ -273,7 +344,8 @@ class Scheduler:
     def _start(self, uri: str, prompt: Prompt) -> Stream:
         self._abort(uri)
         progress = Progress()
-        stream = Stream(prompt, progress, asyncio.ensure_future(self._run(uri, prompt, progress)))
+        job = asyncio.ensure_future(self._run(uri, prompt, progress))
+        stream = Stream(prompt, progress, job, self._policy.show_after)
         self._streams[uri] = stream
         stream.job.add_done_callback(lambda _: self._forget(uri, stream))
         return stream
@@ -292,7 +364,7 @@ class Scheduler:
             stream.job.cancel()  # closes the HTTP stream: the provider stops generating
 
     def _drop_orphan(self, stream: Stream) -> None:
-        if not stream.followers and not stream.answer.done():
+        if not stream.followers and not stream.answer.done() and not stream.kept:
             stream.job.cancel()
 
     def _forget(self, uri: str, stream: Stream) -> None:

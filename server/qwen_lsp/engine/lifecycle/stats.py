@@ -27,6 +27,8 @@ class Stats:
     skipped: int = 0  # not sent: breaker open, rate-limited or over budget
     failures: int = 0
     aborted_streams: int = 0  # closed because a newer keystroke or a cancel made them stale
+    speculative: int = 0  # of the requests, sent after an accept before the editor asked
+    speculative_closed: int = 0  # of which closed by an edit going another way
     tokens_in: int = 0
     tokens_out: int = 0
     cost: float = 0.0
@@ -58,6 +60,8 @@ class Stats:
             "skipped": self.skipped,
             "failures": self.failures,
             "abortedStreams": self.aborted_streams,
+            "speculativeRequests": self.speculative,
+            "speculativeClosed": self.speculative_closed,
             "tokensIn": self.tokens_in,
             "tokensOut": self.tokens_out,
             "estimatedCost": round(self.cost, 6) if self.priced else None,

@@ -1,10 +1,10 @@
 """The typist remembered between sessions: the debounce's typing gaps, in a small file.
 
 A server starts with every editor window, and a debounce that has not seen the user type knows
-nothing of their hesitations: it waits the longest inside a line until it has seen a pause, and
-no less than ``debounceMs`` until it has seen a dozen gaps, and still wastes requests on the
-first hesitations it meets (``python -m bench.typists`` compares first and later sessions). So
-the learnt gaps are written when the server stops and read when the next one starts.
+nothing of their hesitations: it waits no less than ``debounceMs`` until it has seen a dozen gaps,
+and wastes requests on the first hesitations it meets (``python -m bench.typists`` compares first
+and later sessions). So the learnt gaps are written when the server stops and read when the next
+one starts.
 
 Only the gaps are kept (seconds, to the millisecond) and the kind of position each followed
 (``line``, ``word``, ``space``): no text, file names or times of day. The file is the user's
