@@ -269,7 +269,7 @@ class Engine:
         return self.can_complete and not await self._exclusion.excludes(task.path, task.text)
 
     def warm_up(self) -> None:
-        """Do the one-time work the first request would otherwise wait for (30 ms)."""
+        """Do the one-time work the first request would otherwise wait for."""
         self._dialect()  # imports the dialect's module
         self._exclusion.by_name("warm-up")  # compiles the exclusion patterns
         self._recall_typing()

@@ -62,7 +62,7 @@ def clean(raw: str, cursor: Cursor) -> Completion | None:
 def prepare(cursor: Cursor) -> None:
     """Work out now what the filters read off the text around the cursor (its lines, the lines
     below it, the brackets still open), so that ``clean`` does not at the end of the reply, on
-    the user's wait: 0.12 ms of a cold ``clean``'s 0.27 ms."""
+    the user's wait."""
     _ = cursor.line_before, cursor.line_after, cursor.closers_after, cursor.below
     expected_closers(cursor.before, cursor.lifetimes)
     definition_body(cursor.before, cursor.lifetimes)
