@@ -447,7 +447,7 @@ async function providerDown(page, status, shot) {
   const log = clientLog();
   check(
     "the server's warnings show as warnings in the output channel, not errors",
-    /\[warning\] qwen_lsp\.engine\.guard: upstream error/.test(log) && !/\[error\].*WARNING/.test(log),
+    /\[warning\] qwen_lsp\.engine\.upstream\.guard: upstream error/.test(log) && !/\[error\].*WARNING/.test(log),
   );
 }
 
