@@ -10,12 +10,18 @@ from lsprotocol import types
 from qwen_lsp.engine import Completion, CompletionTask
 from qwen_lsp.lsp.documents import lsp_range, make_task, open_document, with_selection
 from qwen_lsp.lsp.inline_params import InlineParams
+from qwen_lsp.positions import width
 
 if TYPE_CHECKING:
     from qwen_lsp.lsp.language_server import QwenLanguageServer
 
 ACCEPT_COMMAND = "qwen-lsp.accept"
 _WORD_BEFORE = re.compile(r"[\w$]*$")
+
+
+def accept_command(text: str) -> types.Command:
+    """The command an accept runs: its count is in UTF-16 units, as partial accepts report."""
+    return types.Command(title="Accept", command=ACCEPT_COMMAND, arguments=[width(text, "utf-16")])
 
 
 async def inline_completion(
@@ -40,7 +46,7 @@ async def inline_completion(
         item = types.InlineCompletionItem(
             insert_text=text,
             range=lsp_range(ls.workspace, task.text, start, end + found.replace_length, line),
-            command=types.Command(title="Accept", command=ACCEPT_COMMAND, arguments=[len(text)]),
+            command=accept_command(text),
         )
         items.append(item)
     if items:  # an accept of the first (the one shown) asks for the next one at once
@@ -79,7 +85,7 @@ async def list_completion(
             ),
             new_text=typed + found.text,
         ),
-        command=types.Command(title="Accept", command=ACCEPT_COMMAND, arguments=[len(found.text)]),
+        command=accept_command(found.text),
     )
     return types.CompletionList(is_incomplete=True, items=[item])
 
