@@ -148,7 +148,7 @@ class Engine:
 
     def document_changed(self, uri: str, text: str | None = None) -> None:
         """The editor changed a document (now ``text``): the debounce learns typing speed from
-        this, and a request may follow, so a connection to the provider had better be open.
+        this, and a request may follow, so the provider's client had better be built.
         An edit going another way than the request sent ahead closes it; one that completes
         the suggestion shown sends it."""
         self._scheduler.edited()
@@ -294,11 +294,12 @@ class Engine:
             self._saved_learnt = debouncer.learnt
 
     def _warm(self) -> None:
-        """Have a connection open before the next request needs one; nothing is sent on it."""
+        """Have the provider's client built (the SDK imported, the CA bundle loaded) before the
+        next request needs it; nothing is sent."""
         try:
             asyncio.get_running_loop()
         except RuntimeError:
-            return  # configured outside the server's loop (tests): there is nothing to open on
+            return  # configured outside the server's loop (tests): nothing to build it on
         if self.can_complete:
             self._client().warm()
 
